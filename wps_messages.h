@@ -1,0 +1,522 @@
+/*
+ * wps_messages.h - the Azure Web PubSub protobuf message set: typed structs,
+ * zero-copy decode, exact size, canonical encode.
+ *
+ * Subprotocols `protobuf.webpubsub.azure.v1` and
+ * `protobuf.reliable.webpubsub.azure.v1`.  One WebSocket binary frame holds
+ * one message: an UpstreamMessage (client to service) or a
+ * DownstreamMessage (service to client).
+ *
+ * Model
+ *   - Decoding fills a caller-owned struct.  Strings and bytes are views
+ *     (pbw_bytes) into the caller's input buffer: nothing is copied and
+ *     nothing is allocated.  Views stay valid while that buffer is alive and
+ *     unchanged.
+ *   - Each message struct mirrors its protobuf message.  A oneof is a `kind`
+ *     enum (whose values are the field numbers) plus a union `u`; only the
+ *     member named by `kind` is meaningful.  Every field with presence
+ *     (proto3 `optional`, sub-messages) has a `has_<field>` flag, set even
+ *     when the value is zero or empty.  Fields without presence are simply
+ *     zero / empty when absent.
+ *   - Maps and repeated fields are not unpacked into arrays (that would need
+ *     memory).  The decoder records where their entries live on the wire;
+ *     wps_map_next() and wps_items_next() walk them in wire order.  For
+ *     encoding, the caller points the same structs at its own arrays.
+ *   - Encoding writes libprotobuf's canonical (deterministic) serialisation
+ *     of the struct, in one pass, into a caller buffer; wps_*_size() gives
+ *     the exact size first.
+ *   - Every function reports failures with a pbw_status (pbwire.h) and, for
+ *     decoding, the byte offset of the first error.  No input can make a
+ *     function read outside its buffers, loop forever or recurse on input
+ *     depth.
+ *
+ * Decoding rules: libprotobuf's, exactly.  Fields in any order; unknown
+ * fields skipped (groups too, nesting bounded); a known field number with
+ * the wrong wire type is an unknown field; a scalar or string seen twice:
+ * the last wins; a sub-message seen twice: merged; a oneof member replaced
+ * by another member: cleared first; proto3 strings (map keys and values
+ * too) must be valid UTF-8; nesting deeper than PBW_MAX_DEPTH is rejected.
+ *
+ * The same structs serve the streaming decoder, whose views point into a
+ * scratch buffer the caller lends instead of into the input.
+ */
+#ifndef WPS_MESSAGES_H
+#define WPS_MESSAGES_H
+
+#include "pbwire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Maps and repeated fields
+ * ------------------------------------------------------------------------ */
+
+/* One map<string,string> entry. */
+typedef struct wps_kv {
+    pbw_bytes key;
+    pbw_bytes value;
+} wps_kv;
+
+/* Deepest path from a wire region's start to a repeated field. */
+#define WPS_PATH_MAX 4
+
+/*
+ * Where a decoded map's entries or a repeated field's elements are on the
+ * wire.  Filled by the decoder; treat as opaque.  `ptr` is the start of the
+ * outermost field that holds the first entry, `end` the end of the input,
+ * and `path` the field numbers to follow from there (sub-messages that occur
+ * several times are merged, so the entries may be spread over several of
+ * them; the walk visits all of them in wire order).
+ */
+typedef struct wps_wire {
+    const uint8_t *ptr;
+    const uint8_t *end;
+    uint8_t path[WPS_PATH_MAX];
+    uint8_t depth; /* 0: no entries on the wire */
+} wps_wire;
+
+/*
+ * A map<string,string> field.
+ *   decoded:  entries == NULL; `count` is the number of entries on the wire,
+ *             repeated keys included; `wire` says where they are.
+ *   to encode: point `entries` at `count` caller entries (or leave the map
+ *             zeroed for an empty map).  A decoded map may be passed to the
+ *             encoder as it is.
+ * Map semantics: a later entry with the same key replaces an earlier one.
+ * Iteration yields every entry in wire order, repeats included, so a
+ * caller that inserts the entries in order into its own dictionary gets
+ * exactly libprotobuf's map; wps_map_find() gives the winning value of one
+ * key.
+ */
+typedef struct wps_map {
+    const wps_kv *entries;
+    size_t count;
+    wps_wire wire;
+} wps_map;
+
+/* GroupStateItem.GroupState */
+typedef struct wps_group_state {
+    wps_map entries; /* 1 */
+} wps_group_state;
+
+/* GroupStateItem */
+typedef struct wps_group_state_item {
+    pbw_bytes connection_id; /* 1 */
+    pbw_bytes user_id;       /* 2, optional */
+    wps_group_state state;   /* 3, optional */
+    int64_t updated_at;      /* 4 */
+    uint8_t has_user_id;
+    uint8_t has_state;
+} wps_group_state_item;
+
+/*
+ * `repeated GroupStateItem items`.  Same two faces as wps_map: decoded
+ * (items == NULL, `count` elements on the wire) or caller-built (`items`
+ * points at `count` elements).  Every element is kept, in wire order.
+ */
+typedef struct wps_items {
+    const wps_group_state_item *items;
+    size_t count;
+    wps_wire wire;
+} wps_items;
+
+/* Iterators.  Begin, then call next until it returns 0.  The iterator holds
+ * views into the map's or items' storage and nothing else; it may be copied.
+ * On a decoded map the iteration cannot fail (the decoder validated every
+ * byte); on a hand-made wps_wire that does not parse it stops early. */
+typedef struct wps_wire_iter {
+    const uint8_t *pos[WPS_PATH_MAX];
+    const uint8_t *end[WPS_PATH_MAX];
+    const wps_wire *wire;
+    size_t index;
+    unsigned level;
+} wps_wire_iter;
+
+typedef struct wps_map_iter {
+    const wps_map *map;
+    wps_wire_iter w;
+} wps_map_iter;
+
+typedef struct wps_items_iter {
+    const wps_items *items;
+    wps_wire_iter w;
+} wps_items_iter;
+
+void wps_map_begin(wps_map_iter *it, const wps_map *map);
+/* Next entry into *kv (views into the map's storage).  1, or 0 at the end. */
+int wps_map_next(wps_map_iter *it, wps_kv *kv);
+/* The value of the last entry with this key (the one libprotobuf keeps):
+ * 1 and *value set, or 0 when the key is absent.  O(entries). */
+int wps_map_find(const wps_map *map, const uint8_t *key, size_t key_len, pbw_bytes *value);
+
+void wps_items_begin(wps_items_iter *it, const wps_items *items);
+/* Next element into *item (its views and its own state map point into the
+ * items' storage).  1, or 0 at the end. */
+int wps_items_next(wps_items_iter *it, wps_group_state_item *item);
+
+/* ------------------------------------------------------------------------
+ * MessageData: the payload of data-carrying messages
+ * ------------------------------------------------------------------------ */
+
+typedef enum wps_data_kind {
+    WPS_DATA_NONE = 0,     /* MessageData present but empty */
+    WPS_DATA_TEXT = 1,     /* text_data: UTF-8 text */
+    WPS_DATA_BINARY = 2,   /* binary_data: bytes */
+    WPS_DATA_PROTOBUF = 3, /* protobuf_data: google.protobuf.Any */
+    WPS_DATA_JSON = 4      /* json_data: UTF-8 JSON text */
+} wps_data_kind;
+
+typedef struct wps_data {
+    wps_data_kind kind;
+    pbw_bytes bytes;    /* TEXT, JSON: the text; BINARY: the bytes; PROTOBUF: Any.value */
+    pbw_bytes type_url; /* PROTOBUF: Any.type_url; otherwise empty */
+    /* Decode only (ignored by the encoder): the MessageData's own bytes as
+     * received (without its tag and length) when they came in a single
+     * field occurrence, so they can be forwarded without re-encoding.
+     * {NULL, 0} when several occurrences were merged. */
+    pbw_bytes raw;
+} wps_data;
+
+/* ------------------------------------------------------------------------
+ * UpstreamMessage (client -> service)
+ * ------------------------------------------------------------------------ */
+
+/* UpstreamMessage.StreamStartInfo */
+typedef struct wps_stream_start {
+    pbw_bytes stream_id;      /* 1 */
+    uint32_t idle_timeout_ms; /* 2, optional */
+    uint8_t has_idle_timeout_ms;
+} wps_stream_start;
+
+/* SendToGroupMessage */
+typedef struct wps_send_to_group {
+    pbw_bytes group;         /* 1 */
+    uint64_t ack_id;         /* 2, optional */
+    wps_data data;           /* 3 */
+    uint8_t no_echo;         /* 4, optional bool */
+    uint32_t ttl_seconds;    /* 5, optional (the service accepts 0..300) */
+    wps_map metadata;        /* 6 */
+    wps_stream_start stream; /* 7: set => this message starts a stream */
+    uint8_t has_ack_id, has_data, has_no_echo, has_ttl_seconds, has_stream;
+} wps_send_to_group;
+
+/* EventMessage */
+typedef struct wps_event_message {
+    pbw_bytes event;         /* 1 */
+    wps_data data;           /* 2 */
+    uint64_t ack_id;         /* 3, optional */
+    wps_map metadata;        /* 4 */
+    wps_stream_start stream; /* 5 */
+    uint8_t has_data, has_ack_id, has_stream;
+} wps_event_message;
+
+/* JoinGroupMessage, LeaveGroupMessage, SubscribeGroupStateMessage and
+ * UnsubscribeGroupStateMessage share one shape. */
+typedef struct wps_group_request {
+    pbw_bytes group; /* 1 */
+    uint64_t ack_id; /* 2, optional */
+    uint8_t has_ack_id;
+} wps_group_request;
+
+/* SequenceAckMessage (reliable subprotocol) */
+typedef struct wps_sequence_ack {
+    uint64_t sequence_id; /* 1 */
+} wps_sequence_ack;
+
+/* InvokeEventMessage */
+typedef struct wps_invoke_event {
+    pbw_bytes event;         /* 1 */
+    pbw_bytes invocation_id; /* 2 */
+    wps_data data;           /* 3 */
+    wps_map metadata;        /* 4 */
+    wps_stream_start stream; /* 5 */
+    uint8_t has_data, has_stream;
+} wps_invoke_event;
+
+/* CancelInvocationMessage */
+typedef struct wps_cancel_invocation {
+    pbw_bytes invocation_id; /* 1 */
+} wps_cancel_invocation;
+
+/* StreamDataMessage */
+typedef struct wps_stream_data {
+    pbw_bytes stream_id;         /* 1 */
+    uint64_t stream_sequence_id; /* 2, optional */
+    wps_data data;               /* 3 */
+    uint8_t has_stream_sequence_id, has_data;
+} wps_stream_data;
+
+/* StreamEndMessage.StreamEndError */
+typedef struct wps_stream_end_error {
+    pbw_bytes message;         /* 1, optional */
+    pbw_bytes user_error_code; /* 2, optional */
+    uint8_t has_message, has_user_error_code;
+} wps_stream_end_error;
+
+/* StreamEndMessage */
+typedef struct wps_stream_end {
+    pbw_bytes stream_id;        /* 1 */
+    wps_stream_end_error error; /* 2, optional */
+    uint8_t has_error;
+} wps_stream_end;
+
+/* SetGroupStateMessage */
+typedef struct wps_set_group_state {
+    pbw_bytes group;       /* 1 */
+    uint64_t ack_id;       /* 2, optional */
+    wps_group_state state; /* 3, optional: absent => clear the state */
+    uint8_t has_ack_id, has_state;
+} wps_set_group_state;
+
+/* The UpstreamMessage oneof: kind values are the field numbers. */
+typedef enum wps_up_kind {
+    WPS_UP_NONE = 0,
+    WPS_UP_SEND_TO_GROUP = 1,
+    WPS_UP_EVENT = 5,
+    WPS_UP_JOIN_GROUP = 6,
+    WPS_UP_LEAVE_GROUP = 7,
+    WPS_UP_SEQUENCE_ACK = 8,
+    WPS_UP_PING = 9, /* PingMessage has no fields */
+    WPS_UP_INVOKE_EVENT = 10,
+    WPS_UP_CANCEL_INVOCATION = 11,
+    WPS_UP_STREAM_DATA = 13,
+    WPS_UP_STREAM_END = 14,
+    WPS_UP_SET_GROUP_STATE = 15,
+    WPS_UP_SUBSCRIBE_GROUP_STATE = 16,
+    WPS_UP_UNSUBSCRIBE_GROUP_STATE = 17
+} wps_up_kind;
+
+typedef struct wps_upstream {
+    wps_up_kind kind;
+    union {
+        wps_send_to_group send_to_group;
+        wps_event_message event;
+        wps_group_request join_group;
+        wps_group_request leave_group;
+        wps_sequence_ack sequence_ack;
+        wps_invoke_event invoke_event;
+        wps_cancel_invocation cancel_invocation;
+        wps_stream_data stream_data;
+        wps_stream_end stream_end;
+        wps_set_group_state set_group_state;
+        wps_group_request subscribe_group_state;
+        wps_group_request unsubscribe_group_state;
+    } u;
+} wps_upstream;
+
+/* ------------------------------------------------------------------------
+ * DownstreamMessage (service -> client)
+ * ------------------------------------------------------------------------ */
+
+/* AckMessage.ErrorMessage, InvokeResponseMessage.ErrorMessage and
+ * StreamClosedMessage.StreamClosedError share one shape. */
+typedef struct wps_error {
+    pbw_bytes name;    /* 1 */
+    pbw_bytes message; /* 2 */
+} wps_error;
+
+/* AckMessage */
+typedef struct wps_ack {
+    uint64_t ack_id; /* 1 */
+    uint8_t success; /* 2 */
+    wps_error error; /* 3, optional */
+    uint8_t has_error;
+} wps_ack;
+
+/* StreamInfo.StreamError */
+typedef struct wps_stream_error {
+    pbw_bytes name;            /* 1 */
+    pbw_bytes message;         /* 2 */
+    pbw_bytes user_error_code; /* 3 */
+} wps_stream_error;
+
+/* StreamInfo */
+typedef struct wps_stream_info {
+    pbw_bytes stream_id;         /* 1 */
+    uint64_t stream_sequence_id; /* 2 */
+    uint8_t end_of_stream;       /* 3, optional */
+    wps_stream_error error;      /* 4, optional */
+    uint8_t has_end_of_stream, has_error;
+} wps_stream_info;
+
+/* DataMessage */
+typedef struct wps_data_message {
+    pbw_bytes from;         /* 1: "group" or "server" */
+    pbw_bytes group;        /* 2, optional */
+    wps_data data;          /* 3 */
+    uint64_t sequence_id;   /* 4, optional: reliable subprotocol only */
+    wps_map metadata;       /* 5 */
+    wps_stream_info stream; /* 6: set when the message belongs to a stream */
+    uint8_t has_group, has_data, has_sequence_id, has_stream;
+} wps_data_message;
+
+/* SystemMessage.ConnectedMessage */
+typedef struct wps_connected {
+    pbw_bytes connection_id;      /* 1 */
+    pbw_bytes user_id;            /* 2 */
+    pbw_bytes reconnection_token; /* 3, optional: reliable subprotocol only */
+    uint8_t has_reconnection_token;
+} wps_connected;
+
+/* SystemMessage.DisconnectedMessage (field 1 is reserved) */
+typedef struct wps_disconnected {
+    pbw_bytes reason; /* 2 */
+} wps_disconnected;
+
+typedef enum wps_system_kind {
+    WPS_SYSTEM_NONE = 0,
+    WPS_SYSTEM_CONNECTED = 1,
+    WPS_SYSTEM_DISCONNECTED = 2
+} wps_system_kind;
+
+/* SystemMessage: a oneof of its own. */
+typedef struct wps_system {
+    wps_system_kind kind;
+    union {
+        wps_connected connected;
+        wps_disconnected disconnected;
+    } u;
+} wps_system;
+
+/* InvokeResponseMessage */
+typedef struct wps_invoke_response {
+    pbw_bytes invocation_id; /* 1 */
+    uint8_t success;         /* 2 */
+    wps_data data;           /* 3, optional */
+    wps_error error;         /* 4, optional */
+    wps_map metadata;        /* 5 */
+    uint8_t has_data, has_error;
+} wps_invoke_response;
+
+/* StreamAckMessage */
+typedef struct wps_stream_ack {
+    pbw_bytes stream_id;           /* 1 */
+    uint64_t expected_sequence_id; /* 2 */
+} wps_stream_ack;
+
+/* StreamNackMessage */
+typedef struct wps_stream_nack {
+    pbw_bytes stream_id;           /* 1 */
+    pbw_bytes name;                /* 2 */
+    pbw_bytes message;             /* 3 */
+    uint64_t expected_sequence_id; /* 4 */
+} wps_stream_nack;
+
+/* StreamClosedMessage */
+typedef struct wps_stream_closed {
+    pbw_bytes stream_id; /* 1 */
+    wps_error error;     /* 2, optional */
+    uint8_t has_error;
+} wps_stream_closed;
+
+/* GroupStateUpdateMessage and GroupStateSnapshotMessage share one shape. */
+typedef struct wps_group_state_list {
+    pbw_bytes group;      /* 1 */
+    wps_items items;      /* 2 */
+    uint64_t sequence_id; /* 3, optional */
+    uint8_t has_sequence_id;
+} wps_group_state_list;
+
+/* The DownstreamMessage oneof: kind values are the field numbers. */
+typedef enum wps_down_kind {
+    WPS_DOWN_NONE = 0,
+    WPS_DOWN_ACK = 1,
+    WPS_DOWN_DATA = 2,
+    WPS_DOWN_SYSTEM = 3,
+    WPS_DOWN_PONG = 4, /* PongMessage has no fields */
+    WPS_DOWN_INVOKE_RESPONSE = 5,
+    WPS_DOWN_STREAM_ACK = 6,
+    WPS_DOWN_STREAM_NACK = 7,
+    WPS_DOWN_STREAM_CLOSED = 8,
+    WPS_DOWN_GROUP_STATE_UPDATE = 9,
+    WPS_DOWN_GROUP_STATE_SNAPSHOT = 10
+} wps_down_kind;
+
+typedef struct wps_downstream {
+    wps_down_kind kind;
+    union {
+        wps_ack ack;
+        wps_data_message data;
+        wps_system system;
+        wps_invoke_response invoke_response;
+        wps_stream_ack stream_ack;
+        wps_stream_nack stream_nack;
+        wps_stream_closed stream_closed;
+        wps_group_state_list group_state_update;
+        wps_group_state_list group_state_snapshot;
+    } u;
+} wps_downstream;
+
+/* ------------------------------------------------------------------------
+ * Decode
+ * ------------------------------------------------------------------------ */
+
+/* Flags for the decoders. */
+#define WPS_DECODE_NO_UTF8 1u /* skip UTF-8 checks of string fields.  Faster,
+                                 but accepts messages libprotobuf rejects. */
+
+/*
+ * Decodes one message from buf[0..len) into *out.
+ *
+ * buf:   the whole message (the WebSocket frame's payload).  Not modified.
+ *        May be NULL when len is 0.  The caller keeps ownership; every view
+ *        stored in *out points into buf, so buf must outlive the use of *out.
+ * out:   caller-owned; fully (re)initialised by the call.
+ * flags: 0 or WPS_DECODE_NO_UTF8.
+ * err_offset: may be NULL.  On failure, the byte offset in buf of the first
+ *        error (see pbwire.h for what each status points at); on success,
+ *        len.
+ *
+ * Returns PBW_OK, or the first error in wire order: PBW_E_TRUNCATED,
+ * PBW_E_VARINT, PBW_E_FIELD_ZERO, PBW_E_WIRE_TYPE, PBW_E_LENGTH,
+ * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH or PBW_E_UTF8 - exactly
+ * when libprotobuf's ParseFromString would fail.  On failure *out is reset
+ * to the empty message (kind NONE).  Stack use is bounded (about
+ * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
+ */
+pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
+                               unsigned flags, size_t *err_offset);
+pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream *out,
+                                 unsigned flags, size_t *err_offset);
+
+/* ------------------------------------------------------------------------
+ * Size and encode
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Exact number of bytes wps_*_encode() writes for *msg.  Pure; O(fields).
+ * A message with kind NONE has size 0 (the empty message).
+ */
+size_t wps_upstream_size(const wps_upstream *msg);
+size_t wps_downstream_size(const wps_downstream *msg);
+
+/*
+ * Encodes *msg into dst[0..cap) in one pass: libprotobuf's deterministic
+ * serialisation of the same values, byte for byte.  Fields go out in
+ * field-number order; fields without presence are written only when
+ * non-zero / non-empty; fields with a has_ flag (and the selected oneof
+ * member) whenever the flag is set, even if zero or empty.  Map entries
+ * are written with both key and value, in the order given (libprotobuf
+ * sorts them by key: pass them sorted to match its bytes).  wps_data.raw is
+ * ignored.  Strings are written as given: the caller supplies valid UTF-8.
+ *
+ * msg:  caller-owned, not modified.  Views must be valid (ptr may be NULL
+ *       only when len is 0).
+ * dst:  caller-owned output; may be NULL when cap is 0.
+ * written: not NULL.  On PBW_OK the number of bytes written; on
+ *       PBW_E_NOSPACE the number of bytes needed (nothing is written).
+ * Returns PBW_OK, PBW_E_NOSPACE, or PBW_E_ARG when a kind field holds a
+ * value that is not one of its enum's members.
+ */
+pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap,
+                               size_t *written);
+pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
+                                 size_t *written);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WPS_MESSAGES_H */
