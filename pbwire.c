@@ -145,9 +145,8 @@ pbw_status pbw_skip_field(const uint8_t **pp, const uint8_t *end, unsigned depth
         uint64_t ignored;
         pbw_bytes b;
 
-        if (p == end) {
-            /* Only reachable with a group open, and the outermost group is
-             * the field itself, whose tag is at *pp. */
+        if (p == end && nopen > 0) {
+            /* The outermost open group is the field itself, tag at *pp. */
             *err_at = *pp;
             return PBW_E_OPEN_GROUP;
         }
