@@ -780,8 +780,10 @@ static int present(const msgdesc *d, const field *f, const uint8_t *base, unsign
     }
     case T_BOOL:
         return base[f->off] != 0;
-    default: /* maps and repeated fields are handled by their writers */
-        return 1;
+    case T_MAP: /* count is the entries on the wire or in the caller's array */
+        return ((const wps_map *)(const void *)(base + f->off))->count != 0;
+    default: /* T_ITEMS */
+        return ((const wps_items *)(const void *)(base + f->off))->count != 0;
     }
 }
 
@@ -804,11 +806,16 @@ static uint64_t scalar(const field *f, const uint8_t *base)
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
 {
     size_t total = 0;
-    unsigned member = 0, i;
+    unsigned member = 0, i = 0, last = d->nfields;
 
-    if (d->oneof != NO && (member = oneof_member(d, base, &z->bad)) == 0)
-        return 0;
-    for (i = 0; i < d->nfields; i++) {
+    if (d->oneof != NO) {
+        /* Only the selected member is written: go straight to it. */
+        if ((member = oneof_member(d, base, &z->bad)) == 0)
+            return 0;
+        i = member - 1;
+        last = member;
+    }
+    for (; i < last; i++) {
         const field *f = &d->fields[i];
         if (f->tag == 0 || !present(d, f, base, member))
             continue;
@@ -884,12 +891,16 @@ static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigne
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, const sizer *z,
                           unsigned *next)
 {
-    unsigned member = 0, i;
+    unsigned member = 0, i = 0, last = d->nfields;
     int bad = 0;
 
-    if (d->oneof != NO && (member = oneof_member(d, base, &bad)) == 0)
-        return w;
-    for (i = 0; i < d->nfields; i++) {
+    if (d->oneof != NO) {
+        if ((member = oneof_member(d, base, &bad)) == 0)
+            return w;
+        i = member - 1;
+        last = member;
+    }
+    for (; i < last; i++) {
         const field *f = &d->fields[i];
         if (f->tag == 0 || !present(d, f, base, member))
             continue;
