@@ -44,6 +44,10 @@ void wps_json_free(wps_json_buf *b)
 static void str(wps_json_buf *b, const uint8_t *s, size_t n)
 {
     size_t i, run = 0;
+    if (n == 0) { /* an empty view may have a NULL ptr: no arithmetic on it */
+        put(b, "\"\"", 2);
+        return;
+    }
     put(b, "\"", 1);
     for (i = 0; i < n; i++) {
         unsigned c = s[i];
