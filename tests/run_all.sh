@@ -1,0 +1,124 @@
+#!/bin/sh
+# `make test`: every part of the test suite, then one summary line.
+# Each part reports "N passed, M failed" as its last line; this adds them up.
+set -u
+cd "$(dirname "$0")/.."
+B=build
+total_pass=0 total_fail=0
+tmp=$B/test-logs
+mkdir -p $tmp
+
+# part NAME COMMAND...: runs it, shows its output, adds its summary line.
+part() {
+    name=$1
+    shift
+    "$@" > $tmp/$name.log 2>&1
+    rc=$?
+    cat $tmp/$name.log
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' $tmp/$name.log | tail -1)
+    if [ -z "$line" ]; then
+        echo "$name: no summary line (exit $rc); counted as 1 failure"
+        line="0 passed, 1 failed"
+    elif [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; then
+        echo "$name: exit status $rc; counted as 1 failure"
+        line="${line%% *} passed, 1 failed"
+    fi
+    p=${line%% passed*}
+    f=${line#* passed, }
+    f=${f%% failed}
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+}
+
+# The library builds without a warning, freestanding, with gcc and clang,
+# and its objects need nothing from libc but memcpy/memset/memmove/memcmp.
+build_checks() {
+    p=0 f=0
+    for cc in gcc clang; do
+        command -v $cc >/dev/null 2>&1 || { echo "build: $cc not installed, skipped"; continue; }
+        for src in pbwire.c wps_messages.c; do
+            if $cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wcast-qual \
+                   -Wstrict-prototypes -Werror -ffreestanding -c $src -o $B/check-$cc-${src%.c}.o; then
+                p=$((p + 1))
+            else
+                echo "build: $cc warns on $src"; f=$((f + 1))
+            fi
+        done
+    done
+    objs=$(ls $B/check-gcc-*.o $B/check-clang-*.o 2>/dev/null)
+    if [ -n "$objs" ]; then
+        nm -g --defined-only $objs | awk 'NF == 3 { print $3 }' | sort -u > $B/defined.txt
+        extra=$(nm -u $objs | awk 'NF { print $NF }' | grep -v ':$' | sort -u | \
+                grep -vxF -f $B/defined.txt | grep -vxE 'memcpy|memset|memmove|memcmp')
+        if [ -z "$extra" ]; then
+            p=$((p + 1))
+        else
+            echo "build: the library needs symbols beyond memcpy/memset/memmove/memcmp:" $extra
+            f=$((f + 1))
+        fi
+    fi
+    # The headers from C++: compiled as C++, linked with the C library.
+    for cxx in g++ clang++; do
+        command -v $cxx >/dev/null 2>&1 || continue
+        if $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror tests/compile_cxx.cpp $B/libwpspb.a \
+               -o $B/compile_cxx-$cxx && $B/compile_cxx-$cxx; then
+            p=$((p + 1))
+        else
+            echo "build: headers unusable from C++ with $cxx"; f=$((f + 1))
+        fi
+    done
+    echo "build checks: $p passed, $f failed"
+    echo "$p passed, $f failed"
+}
+
+# Every ```c block of README.md is a complete program: it must compile
+# against the library without warnings and run successfully.
+readme_examples() {
+    p=0 f=0
+    rm -rf $B/readme && mkdir -p $B/readme
+    awk -v dir=$B/readme '/^```c$/ { n++; f = dir "/example" n ".c"; next }
+                          /^```/ { f = ""; next }
+                          f { print > f }' README.md
+    for src in $B/readme/example*.c; do
+        [ -e "$src" ] || break
+        exe=${src%.c}
+        if cc -std=c99 -Wall -Wextra -Werror -I. "$src" pbwire.c wps_messages.c -o "$exe" && \
+           (cd $B/readme && "./${exe##*/}" > "${exe##*/}.out"); then
+            p=$((p + 1))
+        else
+            echo "readme: $src failed"; f=$((f + 1))
+        fi
+    done
+    [ $p -gt 0 ] || { echo "readme: no examples found"; f=$((f + 1)); }
+    echo "$p passed, $f failed"
+}
+
+differential() {
+    sh tests/diff/run.sh
+    rc=$?
+    if [ $rc -eq 77 ]; then
+        if [ "${REQUIRE_DIFF:-0}" = 1 ]; then
+            echo "differential: required (REQUIRE_DIFF=1) but not runnable"
+            echo "0 passed, 1 failed"
+        else
+            echo "differential: SKIPPED"
+            echo "0 passed, 0 failed"
+        fi
+        return 0
+    fi
+    return $rc
+}
+
+part unit $B/run_tests
+san_cc=$(command -v clang >/dev/null 2>&1 && echo clang || echo cc)
+if echo 'int main(void){return 0;}' | $san_cc -fsanitize=address,undefined -x c - -o $B/san-probe \
+        >/dev/null 2>&1; then
+    part unit-asan sh -c "make -s $B/run_tests_asan && $B/run_tests_asan"
+else
+    echo "unit-asan: this compiler has no sanitizers; skipped"
+fi
+part build build_checks
+part readme readme_examples
+part differential differential
+echo "$total_pass passed, $total_fail failed"
+[ $total_fail -eq 0 ]

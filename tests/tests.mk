@@ -1,0 +1,19 @@
+# Test build rules, included by the Makefile.
+
+TEST_SRC = tests/run.c tests/test_pbwire.c tests/test_messages.c tests/test_vectors.c tools/wps_json.c
+TEST_CFLAGS = -g -O1 -Wall -Wextra -Wno-sign-conversion -std=c99
+
+$(B)/run_tests: $(TEST_SRC) tests/test.h tools/wps_json.h $(LIB_SRC) $(LIB_HDR) | $(B)
+	$(CC) $(TEST_CFLAGS) $(TEST_SRC) $(LIB_SRC) -o $@
+
+# The same suites under AddressSanitizer and UndefinedBehaviorSanitizer;
+# clang's UBSan also catches arithmetic on NULL pointers, so it is preferred.
+SAN_CC ?= $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
+$(B)/run_tests_asan: $(TEST_SRC) tests/test.h tools/wps_json.h $(LIB_SRC) $(LIB_HDR) | $(B)
+	$(SAN_CC) $(TEST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    $(TEST_SRC) $(LIB_SRC) -o $@
+
+test: $(B)/run_tests $(B)/wpsdump
+	@sh tests/run_all.sh
+
+.PHONY: test
