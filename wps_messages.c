@@ -36,8 +36,12 @@ typedef struct field {
     uint8_t type; /* enum field_type */
     uint8_t off;  /* value offset in the message struct */
     uint8_t has;  /* presence flag offset, or NO */
-    uint8_t sub;  /* enum msg_id for T_MSG, T_MAP, T_ITEMS */
+    uint8_t sub;  /* enum msg_id for T_MSG, T_MAP, T_ITEMS; PAYLOAD for payloads */
 } field;
+
+/* `sub` of a string/bytes field that is a payload: streamed by the streaming
+ * decoder, left out of the head and tail by the split encoder. */
+#define PAYLOAD 1
 
 typedef struct msgdesc {
     const field *fields; /* fields[number - 1] */
@@ -74,14 +78,14 @@ enum msg_id {
 WPS__ASSERT(any_layout, offsetof(wps_data, type_url) == ANY_OFF + sizeof(pbw_bytes));
 
 static const field f_data[] = {
-    AT(1) VAL(wps_data, 1, STR, bytes),
-    AT(2) VAL(wps_data, 2, BYTES, bytes),
+    AT(1) F(wps_data, 1, STR, bytes, NO, PAYLOAD),
+    AT(2) F(wps_data, 2, BYTES, bytes, NO, PAYLOAD),
     AT(3) F(wps_data, 3, MSG, bytes, NO, M_ANY),
-    AT(4) VAL(wps_data, 4, STR, bytes),
+    AT(4) F(wps_data, 4, STR, bytes, NO, PAYLOAD),
 };
 static const field f_any[] = {
-    AT(1) {1 << 3 | 2, T_STR, sizeof(pbw_bytes), NO, 0}, /* type_url */
-    AT(2) {2 << 3 | 2, T_BYTES, 0, NO, 0},                /* value */
+    AT(1) {1 << 3 | 2, T_STR, sizeof(pbw_bytes), NO, 0},    /* type_url */
+    AT(2) {2 << 3 | 2, T_BYTES, 0, NO, PAYLOAD},            /* value */
 };
 static const field f_entry[] = {
     AT(1) VAL(wps_kv, 1, STR, key),
@@ -322,7 +326,117 @@ static size_t tag_size(unsigned tag)
     return tag < 0x80 ? 1 : 2; /* field numbers stay below 32 */
 }
 
-/* ---- decode ----------------------------------------------------------- */
+/* ---- decode: what a field does to the struct ---------------------------
+ *
+ * Shared by the one-shot and the streaming decoder: they differ in how bytes
+ * arrive, not in what a field means. */
+
+/* The field `num` of message d, or NULL when the tag is unknown (number not
+ * in the schema, or the wrong wire type). */
+static const field *lookup(const msgdesc *d, uint32_t tag)
+{
+    uint32_t num = tag >> 3;
+    const field *f = num <= d->nfields ? &d->fields[num - 1] : NULL;
+    return f && f->tag == tag ? f : NULL;
+}
+
+/* Field f of message d (struct at base) arrived: switches the oneof or sets
+ * the presence flag.  Returns 1 when a oneof member was replaced (and its
+ * storage cleared). */
+static int arrive(const msgdesc *d, const field *f, uint8_t *base)
+{
+    unsigned num = (unsigned)f->tag >> 3;
+    if (d->oneof != NO) {
+        if (get_kind(base + d->oneof) == num)
+            return 0;
+        if (f->type == T_MSG)
+            memset(base + f->off, 0, descs[f->sub].size);
+        else
+            memset(base + d->uoff, 0, d->usize);
+        set_kind(base + d->oneof, num);
+        return 1;
+    }
+    if (f->has != NO)
+        base[f->has] = 1;
+    return 0;
+}
+
+static int store_scalar(const msgdesc *d, const field *f, uint8_t *base, uint64_t v)
+{
+    int cleared = arrive(d, f, base);
+    switch (f->type) {
+    case T_U32: {
+        uint32_t v32 = (uint32_t)v;
+        memcpy(base + f->off, &v32, sizeof v32);
+        break;
+    }
+    case T_BOOL:
+        base[f->off] = v != 0;
+        break;
+    default: /* T_U64, T_I64: the same 64 bits (two's complement) */
+        memcpy(base + f->off, &v, sizeof v);
+        break;
+    }
+    return cleared;
+}
+
+static int store_view(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b)
+{
+    int cleared = arrive(d, f, base);
+    memcpy(base + f->off, &b, sizeof b);
+    return cleared;
+}
+
+/* A sub-message field arrived with bytes b: returns its struct.  A struct is
+ * already zero when its message first arrives (its parent was cleared when
+ * it started); a second occurrence merges into the first.  MessageData
+ * keeps its raw bytes only when it comes in one piece. */
+static uint8_t *open_sub(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b,
+                         int *cleared)
+{
+    uint8_t *nb = base + f->off;
+    const msgdesc *sub = &descs[f->sub];
+    if (d->oneof == NO && sub->raw != NO) {
+        pbw_bytes raw = {NULL, 0};
+        if (!base[f->has])
+            raw = b;
+        memcpy(nb + sub->raw, &raw, sizeof raw);
+    }
+    *cleared = arrive(d, f, base);
+    return nb;
+}
+
+/* Records a map entry or repeated element of the field at base + f->off:
+ * counts it; the first one fixes where walks start and the path to follow;
+ * every one extends the region to `end`. */
+static void note_element(const field *f, uint8_t *base, const uint8_t *start,
+                         const uint8_t *end, const uint8_t *path, unsigned depth)
+{
+    wps_wire *w;
+    size_t *count;
+    if (f->type == T_MAP) {
+        wps_map *m = (wps_map *)(void *)(base + f->off);
+        w = &m->wire;
+        count = &m->count;
+    } else {
+        wps_items *it = (wps_items *)(void *)(base + f->off);
+        w = &it->wire;
+        count = &it->count;
+    }
+    if ((*count)++ == 0) {
+        w->ptr = start;
+        memcpy(w->path, path, depth);
+        w->depth = (uint8_t)depth;
+    }
+    w->end = end;
+}
+
+static int utf8_ok(unsigned flags, pbw_bytes b, size_t *bad)
+{
+    return (flags & WPS_DECODE_NO_UTF8) || pbw_utf8_valid(b.ptr, b.len, bad);
+}
+
+/* ---- one-shot decode -------------------------------------------------- */
 
 /*
  * Known messages nest at most 4 levels below the root (DownstreamMessage >
@@ -338,21 +452,13 @@ typedef struct frame {
     const uint8_t *end;
 } frame;
 
-/* Records a map entry or repeated element: counts it, and on the first one
- * notes where the walk must start. */
-static void note_element(size_t *count, wps_wire *w, const uint8_t *start, const uint8_t *end,
-                         const uint8_t *path, unsigned depth)
-{
-    if ((*count)++ == 0) {
-        w->ptr = start;
-        w->end = end;
-        memcpy(w->path, path, depth);
-        w->depth = (uint8_t)depth;
-    }
-}
-
+/*
+ * Decodes buf[0..len) as message `root` into out (NULL: validate only).
+ * base_depth is the nesting level of the message itself, which counts
+ * against PBW_MAX_DEPTH for unknown groups inside it.
+ */
 static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, size_t len,
-                         unsigned flags, const uint8_t **err)
+                         unsigned flags, unsigned base_depth, const uint8_t **err)
 {
     frame st[FRAMES];
     uint8_t path[FRAMES]; /* field number that opened each frame, [1..d] */
@@ -361,10 +467,12 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
     const uint8_t *const input_end = buf + len;
     pbw_status s = PBW_OK;
 
-    if (root->oneof != NO)
-        set_kind(out + root->oneof, 0);
-    else
-        memset(out, 0, root->size);
+    if (out) {
+        if (root->oneof != NO)
+            set_kind(out + root->oneof, 0);
+        else
+            memset(out, 0, root->size);
+    }
     st[0].d = root;
     st[0].base = out;
     st[0].end = input_end;
@@ -373,9 +481,10 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
         frame *fr = &st[d];
         const field *f;
         uint8_t *base = fr->base;
-        uint32_t tag, num;
+        uint32_t tag;
         uint64_t v;
         pbw_bytes b;
+        int cleared;
 
         if (p == fr->end) {
             if (d == 0)
@@ -399,17 +508,16 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
             goto fail;
         }
         if (d == 0)
-            top = at;
-        num = tag >> 3;
-        f = num <= fr->d->nfields ? &fr->d->fields[num - 1] : NULL;
-        if (f == NULL || f->tag != tag) {
+            top = at; /* the root-level field that holds what follows */
+        f = lookup(fr->d, tag);
+        if (f == NULL) {
             const uint8_t *e;
             if ((tag & 7) == PBW_WT_END_GROUP) {
                 s = PBW_E_END_GROUP;
                 goto fail;
             }
             p = at;
-            s = pbw_skip_field(&p, fr->end, PBW_MAX_DEPTH - d, &e);
+            s = pbw_skip_field(&p, fr->end, PBW_MAX_DEPTH - base_depth - d, &e);
             if (s != PBW_OK) {
                 at = e;
                 goto fail;
@@ -423,26 +531,8 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
                 v = *p++;
             else if ((s = pbw_read_varint64(&p, fr->end, &v)) != PBW_OK)
                 goto fail;
-            if (base == NULL)
-                continue;
-            switch (f->type) {
-            case T_U64:
-                memcpy(base + f->off, &v, sizeof v);
-                break;
-            case T_I64:
-                memcpy(base + f->off, &v, sizeof v); /* two's complement bits */
-                break;
-            case T_U32: {
-                uint32_t v32 = (uint32_t)v;
-                memcpy(base + f->off, &v32, sizeof v32);
-                break;
-            }
-            default: /* T_BOOL */
-                base[f->off] = v != 0;
-                break;
-            }
-            if (f->has != NO)
-                base[f->has] = 1;
+            if (base)
+                store_scalar(fr->d, f, base, v);
             continue;
         }
 
@@ -457,79 +547,40 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
         p = b.ptr + b.len;
 
         if (f->type <= T_BYTES) {
-            if (f->type == T_STR && !(flags & WPS_DECODE_NO_UTF8)) {
-                size_t bad;
-                if (!pbw_utf8_valid(b.ptr, b.len, &bad)) {
-                    at = b.ptr + bad;
-                    s = PBW_E_UTF8;
-                    goto fail;
-                }
+            size_t bad;
+            if (f->type == T_STR && !utf8_ok(flags, b, &bad)) {
+                at = b.ptr + bad;
+                s = PBW_E_UTF8;
+                goto fail;
             }
-            if (base == NULL)
-                continue;
-            if (fr->d->oneof != NO) {
-                if (get_kind(base + fr->d->oneof) != num) {
-                    memset(base + fr->d->uoff, 0, fr->d->usize);
-                    set_kind(base + fr->d->oneof, num);
-                }
-            } else if (f->has != NO) {
-                base[f->has] = 1;
-            }
-            memcpy(base + f->off, &b, sizeof b);
+            if (base)
+                store_view(fr->d, f, base, b);
             continue;
         }
 
         /* A sub-message: open a frame for it. */
-        {
-            const msgdesc *sub = &descs[f->sub];
-            uint8_t *nb = NULL;
-
-            path[d + 1] = (uint8_t)num;
-            if (base == NULL) {
-                /* inside a validate-only element: stay validate-only */
-            } else if (f->type == T_MSG) {
-                nb = base + f->off;
-                if (fr->d->oneof != NO) {
-                    if (get_kind(base + fr->d->oneof) != num) {
-                        memset(nb, 0, sub->size);
-                        set_kind(base + fr->d->oneof, num);
-                    }
-                } else {
-                    /* Already zero if absent: its parent was cleared when it
-                     * started.  A second occurrence merges into the first. */
-                    if (sub->raw != NO) {
-                        pbw_bytes raw = {NULL, 0};
-                        if (!base[f->has])
-                            raw = b;
-                        memcpy(nb + sub->raw, &raw, sizeof raw);
-                    }
-                    base[f->has] = 1;
-                }
-            } else {
-                /* A map entry or repeated element: validated here, walked
-                 * later by the iterators starting at the outermost field. */
-                const uint8_t *start = d == 0 ? at : top;
-                if (f->type == T_MAP) {
-                    wps_map *m = (wps_map *)(void *)(base + f->off);
-                    note_element(&m->count, &m->wire, start, input_end, path + 1, d + 1);
-                } else {
-                    wps_items *it = (wps_items *)(void *)(base + f->off);
-                    note_element(&it->count, &it->wire, start, input_end, path + 1, d + 1);
-                }
-            }
-            d++;
-            st[d].d = sub;
-            st[d].base = nb;
-            st[d].end = p;
-            p = b.ptr;
+        path[d + 1] = (uint8_t)(tag >> 3);
+        d++;
+        st[d].d = &descs[f->sub];
+        st[d].end = p;
+        st[d].base = NULL;
+        if (base && f->type == T_MSG) {
+            st[d].base = open_sub(fr->d, f, base, b, &cleared);
+        } else if (base) {
+            /* A map entry or repeated element: validated here, walked later
+             * by the iterators starting at the outermost field. */
+            note_element(f, base, top, input_end, path + 1, d);
         }
+        p = b.ptr;
     }
 
 fail:
-    if (root->oneof != NO)
-        set_kind(out + root->oneof, 0);
-    else
-        memset(out, 0, root->size);
+    if (out) {
+        if (root->oneof != NO)
+            set_kind(out + root->oneof, 0);
+        else
+            memset(out, 0, root->size);
+    }
     *err = at;
     return s;
 }
@@ -543,7 +594,7 @@ static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *
 
     if (buf == NULL) /* only valid with len 0; keeps pointer arithmetic defined */
         buf = empty, len = 0;
-    s = decode(root, out, buf, len, flags, &err);
+    s = decode(root, out, buf, len, flags, 0, &err);
     if (err_offset)
         *err_offset = s == PBW_OK ? len : (size_t)(err - buf);
     return s;
@@ -559,6 +610,506 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
                                  unsigned flags, size_t *err_offset)
 {
     return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
+}
+
+/* ---- streaming decode ------------------------------------------------ */
+
+/*
+ * The same decoding, resumable at every byte.  Tags, varints and length
+ * prefixes are assembled across chunks in `acc`; sub-messages are frames
+ * with absolute end offsets; unknown groups keep their field numbers packed
+ * in `groups`.  Short fields are buffered whole in the scratch buffer and
+ * then handled exactly as the one-shot decoder handles them (the same
+ * store_* functions, and decode() itself for map entries and items);
+ * payloads are passed through as events.
+ *
+ * The scratch buffer holds protobuf records: a string is stored as field
+ * SCRATCH_STRING (never a map or items field number), a map entry or item
+ * keeps its own tag.  So a map's or item list's wire region can start at
+ * its first record and the walk skips the strings in between.
+ */
+#define SCRATCH_STRING 15
+
+enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
+                    S_HOLD, S_DONE, S_ERROR };
+enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
+
+WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
+                                   sizeof(wps_stream) <= 512);
+WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_message) < 0xFFFF);
+
+static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
+                        size_t cap, uint64_t total, unsigned flags)
+{
+    memset(s, 0, offsetof(wps_stream, groups));
+    s->msg = msg;
+    s->scratch = scratch;
+    s->scratch_cap = scratch ? cap : 0;
+    s->frame_end[0] = total;
+    s->frame_desc[0] = (uint8_t)(root - descs);
+    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->state = S_TAG;
+    set_kind(msg + root->oneof, 0);
+}
+
+void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
+                              size_t scratch_cap, uint64_t total_len, unsigned flags)
+{
+    stream_init(s, &descs[M_UP], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
+}
+
+void wps_stream_init_downstream(wps_stream *s, wps_downstream *msg, uint8_t *scratch,
+                                size_t scratch_cap, uint64_t total_len, unsigned flags)
+{
+    stream_init(s, &descs[M_DOWN], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
+}
+
+uint64_t wps_stream_offset(const wps_stream *s)
+{
+    return s->state == S_ERROR ? s->err : s->pos;
+}
+
+/* 29-bit field numbers of open groups, packed little-endian. */
+static void group_set(wps_stream *s, unsigned i, uint32_t num)
+{
+    unsigned bit = i * 29, k;
+    for (k = 0; k < 29; k++, bit++) {
+        uint8_t mask = (uint8_t)(1u << (bit & 7));
+        if (num >> k & 1)
+            s->groups[bit >> 3] |= mask;
+        else
+            s->groups[bit >> 3] &= (uint8_t)~mask;
+    }
+}
+
+static uint32_t group_get(const wps_stream *s, unsigned i)
+{
+    unsigned bit = i * 29, k;
+    uint32_t num = 0;
+    for (k = 0; k < 29; k++, bit++)
+        num |= (uint32_t)(s->groups[bit >> 3] >> (bit & 7) & 1) << k;
+    return num;
+}
+
+/*
+ * Records an error.  With the total length unknown, an error inside a
+ * top-level field is held back: if the input turns out to end before that
+ * field does, the one-shot decoder's first error is the field's length, not
+ * this one.  It becomes final when the input reaches the field's end.
+ */
+/* A final error: sticky, and the message is reset as the one-shot decoder
+ * resets it. */
+static void stream_error(wps_stream *s, pbw_status st, uint64_t at)
+{
+    s->status = (uint8_t)st;
+    s->err = at;
+    s->state = S_ERROR;
+    s->pending = 0;
+    set_kind(s->msg + descs[s->frame_desc[0]].oneof, 0);
+}
+
+static void stream_fail(wps_stream *s, pbw_status st, uint64_t at)
+{
+    if (s->frame_end[0] == WPS_LEN_UNKNOWN && s->depth >= 1) {
+        s->held = (uint8_t)st;
+        s->err = at;
+        s->state = S_HOLD;
+    } else {
+        stream_error(s, st, at);
+    }
+}
+
+static const msgdesc *frame_desc(const wps_stream *s)
+{
+    return &descs[s->frame_desc[s->depth]];
+}
+
+static uint8_t *frame_base(const wps_stream *s)
+{
+    return s->msg + s->frame_base[s->depth];
+}
+
+/* The wps_data a payload field of the current frame belongs to. */
+static wps_data *payload_data(const wps_stream *s)
+{
+    uint8_t *base = frame_base(s);
+    if (s->frame_desc[s->depth] == M_ANY)
+        base -= ANY_OFF;
+    return (wps_data *)(void *)base;
+}
+
+/* A union was cleared: a payload delivered from it no longer counts. */
+static void payload_cleared(wps_stream *s, int cleared)
+{
+    if (cleared && s->payload) {
+        s->pending |= EV_DISCARD;
+        s->payload = 0;
+    }
+}
+
+/*
+ * Assembles a varint of at most `max` bytes from the input, bounded by the
+ * current frame.  1: done (*v); 0: input exhausted; -1: error recorded.
+ */
+static int take_varint(wps_stream *s, const uint8_t **pp, const uint8_t *end, unsigned max,
+                       uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    uint64_t room = s->frame_end[s->depth] - s->pos;
+
+    if (s->nbytes == 0) {
+        s->elem = s->pos;
+        s->acc = 0;
+        if (p < end && room > 0 && *p < 0x80) { /* one byte: the common case */
+            *v = *p;
+            *pp = p + 1;
+            s->pos++;
+            return 1;
+        }
+    }
+    for (;;) {
+        unsigned b;
+        if (room == 0) {
+            *pp = p;
+            stream_fail(s, PBW_E_TRUNCATED, s->elem);
+            return -1;
+        }
+        if (p == end) {
+            *pp = p;
+            return 0;
+        }
+        b = *p++;
+        s->pos++;
+        room--;
+        s->acc |= (uint64_t)(b & 0x7f) << (7 * s->nbytes);
+        s->nbytes++;
+        if (b < 0x80) {
+            *v = s->acc;
+            s->nbytes = 0;
+            *pp = p;
+            return 1;
+        }
+        if (s->nbytes == max) {
+            *pp = p;
+            stream_fail(s, PBW_E_VARINT, s->elem);
+            return -1;
+        }
+    }
+}
+
+/* A tag was read (s->tag, starting at s->elem): decides what follows. */
+static void stream_tag(wps_stream *s)
+{
+    uint32_t tag = s->tag, num = tag >> 3;
+    unsigned wt = tag & 7;
+
+    if (num == 0) {
+        stream_fail(s, PBW_E_FIELD_ZERO, s->elem);
+        return;
+    }
+    if (wt > 5) {
+        stream_fail(s, PBW_E_WIRE_TYPE, s->elem);
+        return;
+    }
+    if (!s->ngroups && lookup(frame_desc(s), tag)) {
+        s->state = wt == PBW_WT_VARINT ? S_VARINT : S_LEN;
+        return;
+    }
+    switch (wt) {
+    case PBW_WT_VARINT:
+        s->state = S_VARINT;
+        break;
+    case PBW_WT_LEN:
+        s->state = S_LEN;
+        break;
+    case PBW_WT_START_GROUP:
+        if (s->ngroups >= PBW_MAX_DEPTH - s->depth) {
+            stream_fail(s, PBW_E_DEPTH, s->elem);
+            return;
+        }
+        if (s->ngroups == 0)
+            s->group_at = s->elem;
+        group_set(s, s->ngroups++, num);
+        break;
+    case PBW_WT_END_GROUP:
+        if (s->ngroups == 0 || group_get(s, s->ngroups - 1u) != num) {
+            stream_fail(s, PBW_E_END_GROUP, s->elem);
+            return;
+        }
+        s->ngroups--;
+        break;
+    default: /* fixed64, fixed32: the value must fit in the frame */
+        s->acc = wt == PBW_WT_FIXED64 ? 8 : 4;
+        s->elem = s->pos;
+        if (s->frame_end[s->depth] - s->pos < s->acc) {
+            stream_fail(s, PBW_E_TRUNCATED, s->elem);
+            return;
+        }
+        s->state = S_SKIP_FIXED;
+        break;
+    }
+}
+
+/* A length prefix was read (value len, prefix at s->elem). */
+static void stream_len(wps_stream *s, uint64_t len)
+{
+    const msgdesc *d = frame_desc(s);
+    const field *f = s->ngroups ? NULL : lookup(d, s->tag);
+    uint8_t *base = frame_base(s);
+    int cleared = 0;
+
+    if (len > s->frame_end[s->depth] - s->pos) {
+        stream_fail(s, PBW_E_LENGTH, s->elem);
+        return;
+    }
+    s->acc = len;
+    if (f == NULL) {
+        s->state = S_SKIP_LEN;
+    } else if (f->type == T_MSG) {
+        pbw_bytes none = {NULL, 0};
+        uint8_t *nb = open_sub(d, f, base, none, &cleared);
+        payload_cleared(s, cleared);
+        if (s->depth == 0)
+            s->root_len_at = s->elem;
+        s->depth++;
+        s->frame_end[s->depth] = s->pos + len;
+        s->frame_base[s->depth] = (uint16_t)(nb - s->msg);
+        s->frame_desc[s->depth] = f->sub;
+        s->state = S_TAG;
+    } else if (f->sub == PAYLOAD && f->type <= T_BYTES) {
+        pbw_bytes view = {NULL, 0};
+        view.len = (size_t)len;
+        payload_cleared(s, store_view(d, f, base, view));
+        s->payload = (uint8_t)(s->frame_desc[s->depth] == M_ANY ? WPS_DATA_PROTOBUF
+                                                                 : f->tag >> 3);
+        s->pending |= EV_BEGIN;
+        memset(&s->utf8, 0, sizeof s->utf8);
+        s->state = S_PAYLOAD;
+    } else {
+        /* A short field: buffered whole in the scratch buffer as a record. */
+        unsigned rec = f->type == T_STR ? SCRATCH_STRING : (unsigned)f->tag >> 3;
+        size_t head = pbw_tag_size(rec) + pbw_varint_size(len);
+        uint8_t *w;
+        if (len > s->scratch_cap - s->scratch_len ||
+            head > s->scratch_cap - s->scratch_len - len) {
+            stream_fail(s, PBW_E_NOSPACE, s->elem);
+            return;
+        }
+        w = pbw_write_varint(pbw_write_tag(s->scratch + s->scratch_len, rec, PBW_WT_LEN), len);
+        s->scratch_len = (size_t)(w - s->scratch);
+        s->field_at = s->scratch_len;
+        s->state = S_WHOLE;
+    }
+}
+
+/* A short field is complete in the scratch buffer: apply it. */
+static void stream_whole(wps_stream *s)
+{
+    const msgdesc *d = frame_desc(s);
+    const field *f = lookup(d, s->tag);
+    uint8_t *base = frame_base(s);
+    pbw_bytes b;
+    uint64_t at;
+
+    b.ptr = s->scratch + s->field_at;
+    b.len = s->scratch_len - s->field_at;
+    at = s->pos - b.len; /* where the value was in the input */
+    s->state = S_TAG;
+    if (f->type == T_STR) {
+        size_t bad;
+        if (!utf8_ok(s->flags, b, &bad)) {
+            stream_fail(s, PBW_E_UTF8, at + bad);
+            return;
+        }
+        payload_cleared(s, store_view(d, f, base, b));
+    } else {
+        const uint8_t *e = b.ptr;
+        uint8_t path = (uint8_t)(f->tag >> 3);
+        pbw_status st = decode(&descs[f->sub], NULL, b.ptr, b.len, s->flags, s->depth + 1u, &e);
+        if (st != PBW_OK) {
+            stream_fail(s, st, at + (uint64_t)(e - b.ptr));
+            return;
+        }
+        note_element(f, base, b.ptr - pbw_tag_size(path) - pbw_varint_size(b.len),
+                     b.ptr + b.len, &path, 1);
+    }
+}
+
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                           wps_stream_event *ev)
+{
+    const uint8_t *none = NULL, *p;
+    pbw_status result = PBW_NEED_MORE;
+    uint64_t v;
+    int r;
+
+    if (pp == NULL)
+        pp = &none;
+    p = *pp;
+    if (p == NULL)
+        end = NULL;
+    for (;;) {
+        size_t avail = p ? (size_t)(end - p) : 0;
+
+        if (s->pending) {
+            memset(ev, 0, sizeof *ev);
+            if (s->pending & EV_DISCARD) {
+                s->pending &= (uint8_t)~EV_DISCARD;
+                ev->type = WPS_EV_PAYLOAD_DISCARD;
+            } else {
+                ev->type = s->pending & EV_BEGIN ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_END;
+                s->pending &= (uint8_t)~(s->pending & EV_BEGIN ? EV_BEGIN : EV_END);
+                ev->kind = (wps_data_kind)s->payload;
+                ev->length = s->acc;
+                ev->data = payload_data(s);
+            }
+            result = PBW_OK;
+            break;
+        }
+        switch (s->state) {
+        case S_TAG:
+            if (s->pos == s->frame_end[s->depth] && s->nbytes == 0) {
+                if (s->ngroups) {
+                    stream_fail(s, PBW_E_OPEN_GROUP, s->group_at);
+                } else if (s->depth > 0) {
+                    s->depth--;
+                } else {
+                    s->state = S_DONE;
+                }
+                continue;
+            }
+            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue; /* the error state answers */
+                break;
+            }
+            s->tag = (uint32_t)v; /* bits above 32 are dropped */
+            stream_tag(s);
+            continue;
+        case S_VARINT:
+            if ((r = take_varint(s, &p, end, PBW_VARINT_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue;
+                break;
+            }
+            s->state = S_TAG;
+            if (!s->ngroups) {
+                const field *f = lookup(frame_desc(s), s->tag);
+                if (f)
+                    store_scalar(frame_desc(s), f, frame_base(s), v);
+            }
+            continue;
+        case S_LEN:
+            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue;
+                break;
+            }
+            stream_len(s, v);
+            continue;
+        case S_SKIP_LEN:
+        case S_SKIP_FIXED:
+        case S_WHOLE: {
+            size_t n = avail < s->acc ? avail : (size_t)s->acc;
+            if (n) {
+                if (s->state == S_WHOLE) {
+                    memcpy(s->scratch + s->scratch_len, p, n);
+                    s->scratch_len += n;
+                }
+                p += n;
+                s->pos += n;
+                s->acc -= n;
+            }
+            if (s->acc)
+                break;
+            if (s->state == S_WHOLE)
+                stream_whole(s);
+            else
+                s->state = S_TAG;
+            continue;
+        }
+        case S_PAYLOAD: {
+            size_t n = avail < s->acc ? avail : (size_t)s->acc;
+            int text = s->payload == WPS_DATA_TEXT || s->payload == WPS_DATA_JSON;
+            if (s->acc == 0) {
+                if (text && !(s->flags & WPS_DECODE_NO_UTF8) && !pbw_utf8_finish(&s->utf8)) {
+                    stream_fail(s, PBW_E_UTF8, s->pos - s->utf8.seen);
+                    continue;
+                }
+                s->pending |= EV_END;
+                s->state = S_TAG;
+                continue;
+            }
+            if (n == 0)
+                break;
+            if (text && !(s->flags & WPS_DECODE_NO_UTF8)) {
+                size_t ok = pbw_utf8_feed(&s->utf8, p, n);
+                if (ok < n) {
+                    stream_fail(s, PBW_E_UTF8, s->pos + ok - s->utf8.seen);
+                    continue;
+                }
+            }
+            memset(ev, 0, sizeof *ev);
+            ev->type = WPS_EV_PAYLOAD_CHUNK;
+            ev->kind = (wps_data_kind)s->payload;
+            ev->chunk.ptr = p;
+            ev->chunk.len = n;
+            ev->data = payload_data(s);
+            p += n;
+            s->pos += n;
+            s->acc -= n;
+            result = PBW_OK;
+            break;
+        }
+        case S_HOLD: {
+            /* Consume up to the end of the top-level field the held error
+             * is in; once there, the error is the first one. */
+            uint64_t left = s->frame_end[1] - s->pos;
+            size_t n = avail < left ? avail : (size_t)left;
+            if (n) {
+                p += n;
+                s->pos += n;
+            }
+            if (s->pos < s->frame_end[1])
+                break;
+            stream_error(s, (pbw_status)s->held, s->err);
+            continue;
+        }
+        case S_DONE:
+            memset(ev, 0, sizeof *ev);
+            ev->type = WPS_EV_MESSAGE_END;
+            result = PBW_OK;
+            break;
+        default: /* S_ERROR */
+            result = (pbw_status)s->status;
+            break;
+        }
+        break;
+    }
+    *pp = p;
+    return result;
+}
+
+pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
+{
+    if (s->state == S_ERROR || s->state == S_DONE || s->pending)
+        return wps_stream_next(s, NULL, NULL, ev);
+    if (s->frame_end[0] != WPS_LEN_UNKNOWN) {
+        if (s->pos < s->frame_end[0]) /* shorter than declared */
+            stream_error(s, PBW_E_TRUNCATED, s->pos);
+        return wps_stream_next(s, NULL, NULL, ev);
+    }
+    /* The total is known now: what is still open ends here, and the machine
+     * reports it as the one-shot decoder would.  First in wire order comes a
+     * top-level field whose length runs past the end. */
+    if (s->state == S_HOLD || (s->depth >= 1 && s->frame_end[1] > s->pos))
+        stream_error(s, PBW_E_LENGTH, s->root_len_at);
+    else if (s->state == S_SKIP_LEN)
+        stream_error(s, PBW_E_LENGTH, s->elem);
+    else if (s->state == S_SKIP_FIXED)
+        stream_error(s, PBW_E_TRUNCATED, s->elem);
+    s->frame_end[0] = s->pos;
+    return wps_stream_next(s, NULL, NULL, ev);
 }
 
 /* ---- walking maps and repeated fields ---------------------------------- */
@@ -632,7 +1183,7 @@ int wps_map_next(wps_map_iter *it, wps_kv *kv)
     if (it->map->entries)
         return it->w.index < it->map->count ? (*kv = it->map->entries[it->w.index++], 1) : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, &err) ==
+        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, &err) ==
             PBW_OK)
             return 1;
     return 0;
@@ -669,7 +1220,7 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
         return it->w.index < it->items->count ? (*item = it->items->items[it->w.index++], 1)
                                               : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ITEM], (uint8_t *)item, b.ptr, b.len, WPS_DECODE_NO_UTF8, &err) ==
+        if (decode(&descs[M_ITEM], (uint8_t *)item, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, &err) ==
             PBW_OK)
             return 1;
     return 0;
@@ -873,23 +1424,35 @@ static uint8_t *put_view(uint8_t *w, unsigned tag, const uint8_t *src, size_t le
     return w + len;
 }
 
-static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, const sizer *z,
-                          unsigned *next);
+/* The writing pass: consumes the sizer's sub-message sizes in pre-order.
+ * In split mode a payload's bytes are left out and head_end marks where
+ * they go. */
+typedef struct writer {
+    const sizer *z;
+    unsigned next;
+    int split;
+    uint8_t *head_end;
+} writer;
+
+static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr);
 
 static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag)
 {
     sizer z;
-    unsigned next = 0;
+    writer wr;
     size_t n;
     z.n = 0;
     z.bad = 0;
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
+    wr.z = &z;
+    wr.next = 0;
+    wr.split = 0;
+    wr.head_end = NULL;
     w = put_len(w, tag, n);
-    return msg_write(&descs[M_ITEM], (const uint8_t *)item, w, &z, &next);
+    return msg_write(&descs[M_ITEM], (const uint8_t *)item, w, &wr);
 }
 
-static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, const sizer *z,
-                          unsigned *next)
+static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr)
 {
     unsigned member = 0, i = 0, last = d->nfields;
     int bad = 0;
@@ -909,12 +1472,17 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, con
         case T_BYTES: {
             pbw_bytes b;
             memcpy(&b, base + f->off, sizeof b);
-            w = put_view(w, f->tag, b.ptr, b.len);
+            if (wr->split && f->sub == PAYLOAD) {
+                w = put_len(w, f->tag, b.len);
+                wr->head_end = w;
+            } else {
+                w = put_view(w, f->tag, b.ptr, b.len);
+            }
             break;
         }
         case T_MSG:
-            w = put_len(w, f->tag, z->sizes[(*next)++]);
-            w = msg_write(&descs[f->sub], base + f->off, w, z, next);
+            w = put_len(w, f->tag, wr->z->sizes[wr->next++]);
+            w = msg_write(&descs[f->sub], base + f->off, w, wr);
             break;
         case T_MAP: {
             wps_map_iter it;
@@ -947,7 +1515,7 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
                               size_t *written)
 {
     sizer z;
-    unsigned next = 0;
+    writer wr;
     size_t n;
 
     z.n = 0;
@@ -960,9 +1528,77 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
     *written = n;
     if (n > cap)
         return PBW_E_NOSPACE;
+    wr.z = &z;
+    wr.next = 0;
+    wr.split = 0;
+    wr.head_end = NULL;
     if (n)
-        msg_write(d, msg, dst, &z, &next);
+        msg_write(d, msg, dst, &wr);
     return PBW_OK;
+}
+
+/* The MessageData of the message's selected member, if it has one. */
+static const wps_data *payload_of(const msgdesc *d, const uint8_t *msg)
+{
+    unsigned k = get_kind(msg + d->oneof), i;
+    const field *f;
+    const msgdesc *sub;
+
+    if (k == 0 || k > d->nfields || d->fields[k - 1].tag == 0)
+        return NULL;
+    f = &d->fields[k - 1];
+    sub = &descs[f->sub];
+    msg += f->off;
+    for (i = 0; i < sub->nfields; i++) {
+        const field *g = &sub->fields[i];
+        if (g->type == T_MSG && g->sub == M_DATA && msg[g->has])
+            return (const wps_data *)(const void *)(msg + g->off);
+    }
+    return NULL;
+}
+
+static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
+                               size_t *head_len, size_t *tail_len)
+{
+    const wps_data *data = payload_of(d, msg);
+    sizer z;
+    writer wr;
+    size_t n;
+    uint8_t *end;
+
+    z.n = 0;
+    z.bad = 0;
+    n = msg_size(d, msg, &z);
+    *head_len = *tail_len = 0;
+    if (z.bad || data == NULL || data->kind == WPS_DATA_NONE)
+        return PBW_E_ARG;
+    n -= data->bytes.len;
+    if (n > cap) {
+        *head_len = n;
+        return PBW_E_NOSPACE;
+    }
+    wr.z = &z;
+    wr.next = 0;
+    wr.split = 1;
+    wr.head_end = NULL;
+    end = msg_write(d, msg, dst, &wr);
+    if (wr.head_end == NULL) /* an empty Any.value is not on the wire at all */
+        wr.head_end = end;
+    *head_len = (size_t)(wr.head_end - dst);
+    *tail_len = (size_t)(end - wr.head_end);
+    return PBW_OK;
+}
+
+pbw_status wps_upstream_encode_split(const wps_upstream *msg, uint8_t *dst, size_t cap,
+                                     size_t *head_len, size_t *tail_len)
+{
+    return encode_split(&descs[M_UP], (const uint8_t *)msg, dst, cap, head_len, tail_len);
+}
+
+pbw_status wps_downstream_encode_split(const wps_downstream *msg, uint8_t *dst, size_t cap,
+                                       size_t *head_len, size_t *tail_len)
+{
+    return encode_split(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, head_len, tail_len);
 }
 
 size_t wps_upstream_size(const wps_upstream *msg)

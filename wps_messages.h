@@ -515,6 +515,188 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
                                  size_t *written);
 
+/* ------------------------------------------------------------------------
+ * Streaming decode: push bytes in, pull events out
+ * ------------------------------------------------------------------------
+ *
+ * For frames that arrive in pieces (TCP segments, WebSocket continuation
+ * frames) and payloads too big to hold.  The decoder fills the same struct
+ * as wps_*_decode(), with the same semantics and the same errors at the
+ * same offsets, from any split of the same bytes.  It is resumable at every
+ * byte, keeps all its state in a caller-owned wps_stream (no allocation, no
+ * callbacks), and reads each input byte once.
+ *
+ * Where the bytes go:
+ *   - short fields (group, event, ids, names, type URLs, map entries,
+ *     group-state items) are copied whole into the scratch buffer you lend,
+ *     so the struct's views point into it.  A field that does not fit is
+ *     PBW_E_NOSPACE; nothing is ever truncated.  Each field takes its length
+ *     plus 2 to 6 bytes of framing, never more than it takes on the wire,
+ *     and a field repeated on the wire takes room for every occurrence: a
+ *     scratch buffer as large as the frame is always enough.
+ *   - payloads (text_data, binary_data, json_data, Any.value) are not
+ *     copied: they come out as PAYLOAD_BEGIN (total length) / PAYLOAD_CHUNK
+ *     (views into your input) / PAYLOAD_END events, so a payload of any
+ *     size passes through fixed memory.  Text and JSON are UTF-8-checked
+ *     across chunk boundaries.  In the struct the payload's view is
+ *     {NULL, length}: the bytes are what the chunks carried.
+ *   - data.raw is {NULL, 0} (the MessageData bytes were never in memory).
+ *
+ * Last wins: a payload field can occur more than once, and a oneof switch
+ * can clear one already delivered.  So: on PAYLOAD_BEGIN drop whatever
+ * payload bytes you hold and start collecting anew; on PAYLOAD_DISCARD drop
+ * them.  At MESSAGE_END, what you hold is exactly the struct's payload.
+ *
+ * Usage:
+ *     wps_stream s;
+ *     wps_stream_event ev;
+ *     wps_stream_init_upstream(&s, &msg, scratch, sizeof scratch, frame_len, 0);
+ *     while (have input) {
+ *         const uint8_t *p = chunk, *end = chunk + n;
+ *         while ((st = wps_stream_next(&s, &p, end, &ev)) == PBW_OK) {
+ *             ... handle ev; MESSAGE_END means msg is complete ...
+ *         }
+ *         if (st != PBW_NEED_MORE) ... error at wps_stream_offset(&s) ...
+ *     }
+ * With an unknown frame length pass WPS_LEN_UNKNOWN and call
+ * wps_stream_finish() when the input ends.
+ */
+
+#define WPS_LEN_UNKNOWN UINT64_MAX
+
+typedef enum wps_stream_event_type {
+    WPS_EV_PAYLOAD_BEGIN = 1, /* a payload starts: kind, length, data */
+    WPS_EV_PAYLOAD_CHUNK,     /* its next bytes: chunk (never empty) */
+    WPS_EV_PAYLOAD_END,       /* it is complete (and, for text, valid UTF-8) */
+    WPS_EV_PAYLOAD_DISCARD,   /* the payload delivered so far no longer counts */
+    WPS_EV_MESSAGE_END        /* the message is complete in the struct */
+} wps_stream_event_type;
+
+typedef struct wps_stream_event {
+    wps_stream_event_type type;
+    wps_data_kind kind; /* payload events: TEXT, BINARY, JSON, or PROTOBUF (Any.value) */
+    uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length */
+    pbw_bytes chunk;    /* PAYLOAD_CHUNK: a view into the input passed to this
+                         * call, valid as long as that input is */
+    wps_data *data;     /* payload events: the wps_data in your struct that the
+                         * payload belongs to */
+} wps_stream_event;
+
+/* Bytes of packed group field numbers: PBW_MAX_DEPTH entries of 29 bits. */
+#define WPS__GROUP_BYTES ((PBW_MAX_DEPTH * 29 + 7) / 8)
+#define WPS__FRAMES 4
+
+/*
+ * The decoder state.  Caller-owned, fixed size: at most 512 bytes on a
+ * 64-bit target with PBW_MAX_DEPTH 100 (asserted at compile time); the
+ * field numbers of open unknown groups take 363 of them.  Its fields are
+ * private: use the functions.
+ */
+typedef struct wps_stream {
+    uint8_t *msg;              /* the struct being filled */
+    uint8_t *scratch;          /* the caller's buffer for short fields */
+    size_t scratch_cap, scratch_len, field_at; /* field_at: where the field being buffered starts */
+    uint64_t pos;              /* absolute offset of the next input byte */
+    uint64_t elem;             /* offset of the element being read (for errors) */
+    uint64_t acc;              /* varint being assembled, or bytes left in a value */
+    uint64_t err;              /* error offset (sticky), or a held error's offset */
+    uint64_t frame_end[WPS__FRAMES]; /* [0] is the declared total length */
+    uint64_t root_len_at;      /* length prefix of the open root-level field */
+    uint64_t group_at;         /* tag of the outermost open unknown group */
+    uint32_t tag;              /* the field being read */
+    uint16_t frame_base[WPS__FRAMES]; /* struct of each frame, as an offset in msg */
+    uint8_t frame_desc[WPS__FRAMES];  /* message type of each frame */
+    uint8_t depth, state, nbytes, flags, status, held, pending, payload;
+    uint16_t ngroups;
+    pbw_utf8 utf8;
+    uint8_t groups[WPS__GROUP_BYTES];
+} wps_stream;
+
+/*
+ * Starts decoding one message into *msg (which is initialised here, and
+ * complete when MESSAGE_END is delivered).
+ * scratch: the caller's buffer for short fields, scratch_cap bytes; it and
+ *   msg must outlive the decoding and the use of msg.  May be NULL when
+ *   scratch_cap is 0 (then only messages without short fields decode).
+ * total_len: the frame's length if known (decoding ends by itself after
+ *   exactly that many bytes), else WPS_LEN_UNKNOWN (call wps_stream_finish).
+ * flags: 0 or WPS_DECODE_NO_UTF8.
+ */
+void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
+                              size_t scratch_cap, uint64_t total_len, unsigned flags);
+void wps_stream_init_downstream(wps_stream *s, wps_downstream *msg, uint8_t *scratch,
+                                size_t scratch_cap, uint64_t total_len, unsigned flags);
+
+/*
+ * Consumes input from *p (up to end) until the next event, advancing *p
+ * past every byte it consumed.  *p may equal end (an empty chunk); p, or
+ * *p and end, may be NULL (a call without input, to collect events).
+ * Returns:
+ *   PBW_OK        *ev holds an event; call again (with the rest of the input).
+ *   PBW_NEED_MORE every byte up to end was consumed; feed the next chunk.
+ *                 Not an error.
+ *   an error      the message is malformed (the same status as the one-shot
+ *                 decoder) or a short field does not fit the scratch buffer
+ *                 (PBW_E_NOSPACE).  Errors are sticky: every later call
+ *                 returns the same one; wps_stream_offset() gives its byte
+ *                 offset.  When the length is unknown, an error inside a
+ *                 top-level field is reported once the input reaches that
+ *                 field's end (or at finish), because only then is it known
+ *                 which error comes first.
+ * After MESSAGE_END every call returns PBW_OK and MESSAGE_END again, and
+ * consumes nothing.
+ */
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **p, const uint8_t *end,
+                           wps_stream_event *ev);
+
+/*
+ * Declares that the input has ended.  Returns PBW_OK with the remaining
+ * events one at a time (call until MESSAGE_END), or the error the one-shot
+ * decoder gives for the bytes fed so far.  With a declared length that was
+ * not reached, the frame was cut short: PBW_E_TRUNCATED at the offset where
+ * the input stopped.
+ */
+pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev);
+
+/* Bytes consumed so far; after an error, the error's byte offset. */
+uint64_t wps_stream_offset(const wps_stream *s);
+
+/* ------------------------------------------------------------------------
+ * Payload-streaming encode: head + payload + tail
+ * ------------------------------------------------------------------------
+ *
+ * For a message whose payload is not in memory (flash, a file, a socket):
+ * set the payload's view to {NULL or anything, payload length}; these
+ * functions write every byte before the payload (the head, nested lengths
+ * included) and every byte after it (the tail).  head, then exactly
+ * `length` payload bytes, then tail, is byte-identical to what
+ * wps_*_encode() writes with the payload in place.
+ *
+ * The payload is the MessageData of the message (text, binary or JSON
+ * bytes, or Any.value).  dst receives head then tail back to back:
+ * dst[0 .. *head_len) and dst[*head_len .. *head_len + *tail_len).
+ * Returns PBW_OK, PBW_E_NOSPACE (nothing written; *head_len + *tail_len is
+ * the room needed), or PBW_E_ARG (an invalid kind, or no payload: the
+ * message has no data, or its data kind is NONE).
+ */
+pbw_status wps_upstream_encode_split(const wps_upstream *msg, uint8_t *dst, size_t cap,
+                                     size_t *head_len, size_t *tail_len);
+pbw_status wps_downstream_encode_split(const wps_downstream *msg, uint8_t *dst, size_t cap,
+                                       size_t *head_len, size_t *tail_len);
+
+/*
+ * A compile-time bound on head + tail, for sizing static buffers: a message
+ * whose strings (every string field, map keys and values included, the
+ * payload excluded) total `string_bytes`, with `map_entries` map entries
+ * and `items` group-state items (their own strings counted in
+ * string_bytes and their entries in map_entries).  Tags, length prefixes
+ * and scalars of the deepest message of the schema fit in
+ * WPS__FIELDS_MAX bytes.
+ */
+#define WPS__FIELDS_MAX 192
+#define WPS_HEAD_TAIL_MAX(string_bytes, map_entries, items) \
+    (WPS__FIELDS_MAX + 20 * (map_entries) + 40 * (items) + (string_bytes))
+
 #ifdef __cplusplus
 }
 #endif
