@@ -58,6 +58,100 @@ size_t test_unhex(const char *hex, unsigned char *out)
     return n;
 }
 
+uint8_t *test_unhex_alloc(const char *hex, size_t *len)
+{
+    size_t n = strlen(hex) / 2;
+    uint8_t *b = malloc(n ? n : 1);
+    if (b == NULL)
+        abort();
+    *len = test_unhex(hex, b);
+    return b;
+}
+
+/* The next line without its newline, in *buf (grown as needed); NULL at EOF. */
+static char *read_line(FILE *f, char **buf, size_t *cap)
+{
+    size_t len = 0;
+    int c = EOF;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (len + 1 >= *cap) {
+            *cap = *cap ? *cap * 2 : 1024;
+            *buf = realloc(*buf, *cap);
+            if (*buf == NULL)
+                abort();
+        }
+        (*buf)[len++] = (char)c;
+    }
+    if (c == EOF && len == 0)
+        return NULL;
+    if (*buf == NULL && (*buf = malloc(*cap = 1)) == NULL)
+        abort();
+    (*buf)[len] = '\0';
+    return *buf;
+}
+
+unsigned long test_each_row(const char *path, int ncols, test_row_fn fn, void *ctx)
+{
+    FILE *f = fopen(path, "rb");
+    char *line = NULL, *cols[16];
+    size_t cap = 0;
+    unsigned long lineno = 0, rows = 0;
+
+    if (f == NULL) {
+        test_fail_at(__FILE__, __LINE__,
+                     "cannot open %s: run from the repo root; regenerate with "
+                     "/usr/bin/python3 tests/gen_vectors.py",
+                     path);
+        return 0;
+    }
+    while (read_line(f, &line, &cap)) {
+        char where[256], *p = line;
+        int n = 0;
+        lineno++;
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        while (n < 16) { /* split at tabs, in place */
+            cols[n++] = p;
+            if ((p = strchr(p, '\t')) == NULL)
+                break;
+            *p++ = '\0';
+        }
+        snprintf(where, sizeof where, "%s:%lu", path, lineno);
+        if (n != ncols) {
+            test_fail_at(__FILE__, __LINE__, "%s: %d columns, want %d", where, n, ncols);
+            continue;
+        }
+        fn(ctx, cols, n, where);
+        rows++;
+    }
+    free(line);
+    fclose(f);
+    return rows;
+}
+
+int test_parse_dir(const char *s, int *down)
+{
+    if (strcmp(s, "up") == 0)
+        *down = 0;
+    else if (strcmp(s, "down") == 0)
+        *down = 1;
+    else
+        return 0;
+    return 1;
+}
+
+int test_status_from_name(const char *name, pbw_status *st)
+{
+    int i;
+    for (i = 0; i < PBW_STATUS_COUNT; i++) {
+        if (strcmp(pbw_status_name((pbw_status)i), name) == 0) {
+            *st = (pbw_status)i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(void)
 {
     static const struct {
@@ -67,6 +161,7 @@ int main(void)
         {"pbwire", suite_pbwire},
         {"messages", suite_messages},
         {"vectors", suite_vectors},
+        {"stream", suite_stream},
     };
     size_t i;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {

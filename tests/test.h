@@ -72,9 +72,27 @@ void test_fail_at(const char *file, int line, const char *fmt, ...);
  * must hold strlen(hex)/2 bytes.  Aborts the run on bad hex (a test bug). */
 size_t test_unhex(const char *hex, unsigned char *out);
 
+/* Hex to a malloc'd buffer of exactly the decoded length (so that the
+ * sanitizers see any read past the end; at least 1 byte is allocated). */
+uint8_t *test_unhex_alloc(const char *hex, size_t *len);
+
+/* The vectors files (tests/vectors/NAME.tsv): tab-separated rows, '#' lines
+ * skipped.  Calls fn for every row with exactly ncols columns (other rows
+ * are test failures); `where` is "file:line".  A missing file is a test
+ * failure.  Returns the number of rows passed to fn. */
+typedef void (*test_row_fn)(void *ctx, char **cols, int ncols, const char *where);
+unsigned long test_each_row(const char *path, int ncols, test_row_fn fn, void *ctx);
+
+/* "up" -> 0, "down" -> 1; returns 0 for anything else. */
+int test_parse_dir(const char *s, int *down);
+
+/* The status whose pbw_status_name() is name; returns 0 if none is. */
+int test_status_from_name(const char *name, pbw_status *st);
+
 /* Suites, each in its own file, run by tests/run.c. */
 void suite_pbwire(void);
 void suite_messages(void);
 void suite_vectors(void);
+void suite_stream(void);
 
 #endif

@@ -250,85 +250,6 @@ static void walk_down(span *s, const wps_downstream *m)
     }
 }
 
-/* ---- reading the TSV files ---- */
-
-/* The next line without its newline, in *buf (grown as needed); NULL at EOF. */
-static char *read_line(FILE *f, char **buf, size_t *cap)
-{
-    size_t len = 0;
-    int c = EOF;
-    if (*buf == NULL) {
-        *cap = 1024;
-        *buf = malloc(*cap);
-        if (*buf == NULL)
-            abort();
-    }
-    while ((c = getc(f)) != EOF && c != '\n') {
-        if (len + 1 >= *cap) {
-            *cap *= 2;
-            *buf = realloc(*buf, *cap);
-            if (*buf == NULL)
-                abort();
-        }
-        (*buf)[len++] = (char)c;
-    }
-    if (c == EOF && len == 0)
-        return NULL;
-    (*buf)[len] = '\0';
-    return *buf;
-}
-
-/* Splits at tabs, in place; returns the number of columns (max + 1 when
- * there are more than max). */
-static int split_tabs(char *line, char **cols, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return max + 1;
-        cols[n++] = p;
-        p = strchr(p, '\t');
-        if (p == NULL)
-            return n;
-        *p++ = '\0';
-    }
-}
-
-/* Hex to a malloc'd buffer of exactly the decoded length (so that the
- * sanitizers see any read past the end); at least 1 byte allocated. */
-static uint8_t *unhex_exact(const char *hex, size_t *len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *b = malloc(n ? n : 1);
-    if (b == NULL)
-        abort();
-    *len = test_unhex(hex, b);
-    return b;
-}
-
-static FILE *open_vectors(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        test_fail_at(__FILE__, __LINE__,
-                     "cannot open %s: run from the repo root; regenerate with "
-                     "/usr/bin/python3 tests/gen_vectors.py",
-                     path);
-    return f;
-}
-
-static int parse_dir(const char *s, int *down)
-{
-    if (strcmp(s, "up") == 0)
-        *down = 0;
-    else if (strcmp(s, "down") == 0)
-        *down = 1;
-    else
-        return 0;
-    return 1;
-}
-
 static void check_json_at(int line, const char *what, const char *got, const char *want)
 {
     if (got != NULL && strcmp(got, want) == 0)
@@ -377,7 +298,7 @@ static void golden_one(int down, const char *name, const char *hex, const char *
                        const char *canon_hex, int exact)
 {
     size_t len, clen, err = 12345, size, written, i;
-    uint8_t *in = unhex_exact(hex, &len), *canon = unhex_exact(canon_hex, &clen);
+    uint8_t *in = test_unhex_alloc(hex, &len), *canon = test_unhex_alloc(canon_hex, &clen);
     uint8_t *enc = NULL, *small = NULL;
     msg m, m2;
     char *js = NULL, *js2 = NULL;
@@ -478,28 +399,21 @@ out:
     free(canon);
 }
 
+static void golden_row(void *ctx, char **cols, int ncols, const char *where)
+{
+    int down;
+    (void)ctx;
+    (void)ncols;
+    if (!test_parse_dir(cols[0], &down) || (strcmp(cols[5], "0") && strcmp(cols[5], "1"))) {
+        test_fail_at(__FILE__, __LINE__, "%s: malformed row", where);
+        return;
+    }
+    golden_one(down, cols[1], cols[2], cols[3], cols[4], cols[5][0] == '1');
+}
+
 static void golden_file(void)
 {
-    FILE *f = open_vectors(GOLDEN_TSV);
-    char *line = NULL, *cols[7];
-    size_t cap = 0;
-    unsigned long lineno = 0;
-    if (f == NULL)
-        return;
-    while (read_line(f, &line, &cap)) {
-        int down, n;
-        lineno++;
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        n = split_tabs(line, cols, 6);
-        if (n != 6 || !parse_dir(cols[0], &down) || (strcmp(cols[5], "0") && strcmp(cols[5], "1"))) {
-            test_fail_at(__FILE__, __LINE__, "%s:%lu: malformed row", GOLDEN_TSV, lineno);
-            continue;
-        }
-        golden_one(down, cols[1], cols[2], cols[3], cols[4], cols[5][0] == '1');
-    }
-    free(line);
-    fclose(f);
+    test_each_row(GOLDEN_TSV, 6, golden_row, NULL);
     test_context("golden file");
     CHECK(golden_rows > 0);
     CHECK(golden_views > 0); /* the zero-copy walk saw real views */
@@ -509,23 +423,11 @@ static void golden_file(void)
 
 static unsigned long malformed_rows;
 
-static int status_from_name(const char *name, pbw_status *st)
-{
-    int i;
-    for (i = 0; i < PBW_STATUS_COUNT; i++) {
-        if (strcmp(pbw_status_name((pbw_status)i), name) == 0) {
-            *st = (pbw_status)i;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static void malformed_one(int down, const char *name, const char *hex, pbw_status want,
                           size_t want_off)
 {
     size_t len, err = 12345;
-    uint8_t *in = unhex_exact(hex, &len);
+    uint8_t *in = test_unhex_alloc(hex, &len);
     msg m;
     pbw_status st;
 
@@ -558,35 +460,29 @@ static void malformed_one(int down, const char *name, const char *hex, pbw_statu
     free(in);
 }
 
+static void malformed_row(void *ctx, char **cols, int ncols, const char *where)
+{
+    int down;
+    pbw_status want;
+    unsigned long long off;
+    char *end;
+    (void)ctx;
+    (void)ncols;
+    if (!test_parse_dir(cols[0], &down) || !test_status_from_name(cols[3], &want)) {
+        test_fail_at(__FILE__, __LINE__, "%s: malformed row", where);
+        return;
+    }
+    off = strtoull(cols[4], &end, 10);
+    if (end == cols[4] || *end != '\0') {
+        test_fail_at(__FILE__, __LINE__, "%s: bad offset", where);
+        return;
+    }
+    malformed_one(down, cols[1], cols[2], want, (size_t)off);
+}
+
 static void malformed_file(void)
 {
-    FILE *f = open_vectors(MALFORMED_TSV);
-    char *line = NULL, *cols[6], *end;
-    size_t cap = 0;
-    unsigned long lineno = 0;
-    if (f == NULL)
-        return;
-    while (read_line(f, &line, &cap)) {
-        int down, n;
-        pbw_status want;
-        unsigned long long off;
-        lineno++;
-        if (line[0] == '#' || line[0] == '\0')
-            continue;
-        n = split_tabs(line, cols, 5);
-        if (n != 5 || !parse_dir(cols[0], &down) || !status_from_name(cols[3], &want)) {
-            test_fail_at(__FILE__, __LINE__, "%s:%lu: malformed row", MALFORMED_TSV, lineno);
-            continue;
-        }
-        off = strtoull(cols[4], &end, 10);
-        if (end == cols[4] || *end != '\0') {
-            test_fail_at(__FILE__, __LINE__, "%s:%lu: bad offset", MALFORMED_TSV, lineno);
-            continue;
-        }
-        malformed_one(down, cols[1], cols[2], want, (size_t)off);
-    }
-    free(line);
-    fclose(f);
+    test_each_row(MALFORMED_TSV, 5, malformed_row, NULL);
     test_context("malformed file");
     CHECK(malformed_rows > 0);
 }

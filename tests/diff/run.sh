@@ -25,21 +25,32 @@ for dir in up down; do
         fail=$((fail + 1))
         continue
     fi
-    build/wpsdump --$dir --lines $out/$dir.hex > $out/$dir.got
-    total=$(wc -l < $out/$dir.expect)
-    bad=$(paste -d '\n' $out/$dir.expect $out/$dir.got | awk 'NR % 2 { e = $0; next } $0 != e { n++ } END { print n + 0 }')
-    got_lines=$(wc -l < $out/$dir.got)
-    if [ "$got_lines" -ne "$total" ]; then
-        echo "differential $dir: wpsdump printed $got_lines lines for $total inputs"
-        bad=$total
-    fi
-    if [ "$bad" -ne 0 ]; then
-        echo "differential $dir: $bad mismatches; first ones:"
-        paste -d '\n' $out/$dir.hex $out/$dir.expect $out/$dir.got | \
-            awk 'NR % 3 == 1 { h = $0; next } NR % 3 == 2 { e = $0; next } $0 != e && n++ < 3 { print "  input " h "\n  want  " e "\n  got   " $0 }'
-    fi
-    echo "differential $dir: $total cases (seed $seed), $bad mismatches"
-    pass=$((pass + total - bad))
-    fail=$((fail + bad))
+    # the one-shot decoder, then the streaming decoder fed 1 byte at a time
+    # without a declared length, and 13 bytes at a time with one
+    for mode in oneshot stream1 stream13; do
+        case $mode in
+            oneshot) opts= ;;
+            stream1) opts="--stream-chunk=1 --unknown-length" ;;
+            stream13) opts="--stream-chunk=13" ;;
+        esac
+        build/wpsdump --$dir --lines $opts $out/$dir.hex > $out/$dir.$mode.got
+        total=$(wc -l < $out/$dir.expect)
+        bad=$(paste -d '\n' $out/$dir.expect $out/$dir.$mode.got | \
+              awk 'NR % 2 { e = $0; next } $0 != e { n++ } END { print n + 0 }')
+        got_lines=$(wc -l < $out/$dir.$mode.got)
+        if [ "$got_lines" -ne "$total" ]; then
+            echo "differential $dir $mode: wpsdump printed $got_lines lines for $total inputs"
+            bad=$total
+        fi
+        if [ "$bad" -ne 0 ]; then
+            echo "differential $dir $mode: $bad mismatches; first ones:"
+            paste -d '\n' $out/$dir.hex $out/$dir.expect $out/$dir.$mode.got | \
+                awk 'NR % 3 == 1 { h = $0; next } NR % 3 == 2 { e = $0; next }
+                     $0 != e && n++ < 3 { print "  input " h "\n  want  " e "\n  got   " $0 }'
+        fi
+        echo "differential $dir $mode: $total cases (seed $seed), $bad mismatches"
+        pass=$((pass + total - bad))
+        fail=$((fail + bad))
+    done
 done
 echo "$pass passed, $fail failed"
