@@ -850,11 +850,11 @@ static void stream_tag(wps_stream *s)
     }
 }
 
-/* A length prefix was read (value len, prefix at s->elem). */
-static void stream_len(wps_stream *s, uint64_t len)
+/* A length prefix was read: value len, prefix at s->elem, for field f of
+ * the current frame (NULL: an unknown field). */
+static void stream_len(wps_stream *s, const field *f, uint64_t len)
 {
     const msgdesc *d = frame_desc(s);
-    const field *f = s->ngroups ? NULL : lookup(d, s->tag);
     uint8_t *base = frame_base(s);
     int cleared = 0;
 
@@ -886,27 +886,29 @@ static void stream_len(wps_stream *s, uint64_t len)
         memset(&s->utf8, 0, sizeof s->utf8);
         s->state = S_PAYLOAD;
     } else {
-        /* A short field: buffered whole in the scratch buffer as a record. */
-        unsigned rec = f->type == T_STR ? SCRATCH_STRING : (unsigned)f->tag >> 3;
-        size_t head = pbw_tag_size(rec) + pbw_varint_size(len);
-        uint8_t *w;
-        if (len > s->scratch_cap - s->scratch_len ||
-            head > s->scratch_cap - s->scratch_len - len) {
+        /* A short field: buffered whole in the scratch buffer as a record.
+         * Record field numbers are below 16: a one-byte tag. */
+        uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
+                                PBW_WT_LEN);
+        size_t room = s->scratch_cap - s->scratch_len;
+        uint8_t *w = s->scratch + s->scratch_len;
+        if (len >= room || 1 + pbw_varint_size(len) > room - len) {
             stream_fail(s, PBW_E_NOSPACE, s->elem);
             return;
         }
-        w = pbw_write_varint(pbw_write_tag(s->scratch + s->scratch_len, rec, PBW_WT_LEN), len);
+        *w++ = rec;
+        w = pbw_write_varint(w, len);
         s->scratch_len = (size_t)(w - s->scratch);
         s->field_at = s->scratch_len;
         s->state = S_WHOLE;
     }
 }
 
-/* A short field is complete in the scratch buffer: apply it. */
-static void stream_whole(wps_stream *s)
+/* Short field f of the current frame is complete in the scratch buffer:
+ * apply it. */
+static void stream_whole(wps_stream *s, const field *f)
 {
     const msgdesc *d = frame_desc(s);
-    const field *f = lookup(d, s->tag);
     uint8_t *base = frame_base(s);
     pbw_bytes b;
     uint64_t at;
@@ -930,9 +932,77 @@ static void stream_whole(wps_stream *s)
             stream_fail(s, st, at + (uint64_t)(e - b.ptr));
             return;
         }
-        note_element(f, base, b.ptr - pbw_tag_size(path) - pbw_varint_size(b.len),
-                     b.ptr + b.len, &path, 1);
+        note_element(f, base, b.ptr - 1 - pbw_varint_size(b.len), b.ptr + b.len, &path, 1);
     }
+}
+
+/*
+ * The fast path: whole known fields that lie entirely within the chunk and
+ * their frame, decoded in a loop, frames opened and closed on the way.  It
+ * does exactly what the general path does for the same bytes (the same
+ * stores, the same scratch records, the same payload events), without a
+ * round trip per field.  It stops, leaving the rest to the general path
+ * (which owns every error's semantics), at anything unusual: a field cut by
+ * the chunk, an unknown field or group, a payload (whose events must go
+ * out), the root's end, or any error.
+ */
+static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t *end)
+{
+    while (s->state == S_TAG && !s->pending) {
+        uint64_t room = s->frame_end[s->depth] - s->pos;
+        size_t avail = (size_t)(end - p);
+        const uint8_t *lim, *q = p, *len_at;
+        const field *f;
+        uint32_t tag;
+        pbw_bytes b;
+
+        if (room == 0) {
+            if (s->depth == 0)
+                break;
+            s->depth--;
+            continue;
+        }
+        if (avail == 0)
+            break;
+        lim = room < avail ? p + room : end;
+        if (*q < 0x80 && *q >= 8)
+            tag = *q++;
+        else if (pbw_read_tag(&q, lim, &tag) != PBW_OK)
+            break;
+        if ((f = lookup(frame_desc(s), tag)) == NULL)
+            break;
+        if ((tag & 7) == PBW_WT_VARINT) {
+            uint64_t v;
+            if (q < lim && *q < 0x80)
+                v = *q++;
+            else if (pbw_read_varint64(&q, lim, &v) != PBW_OK)
+                break;
+            store_scalar(frame_desc(s), f, frame_base(s), v);
+            s->pos += (uint64_t)(q - p);
+            p = q;
+            continue;
+        }
+        len_at = q;
+        if (q < lim && *q < 0x80 && (size_t)*q < (size_t)(lim - q)) {
+            b.len = *q;
+            b.ptr = q + 1;
+        } else if (pbw_read_bytes(&q, lim, &b) != PBW_OK) {
+            break;
+        }
+        s->elem = s->pos + (uint64_t)(len_at - p);
+        s->pos += (uint64_t)(b.ptr - p);
+        s->tag = tag;
+        stream_len(s, f, b.len); /* sub-message: a frame; payload: BEGIN; else a record */
+        p = b.ptr;
+        if (s->state == S_WHOLE) {
+            memcpy(s->scratch + s->scratch_len, b.ptr, b.len);
+            s->scratch_len += b.len;
+            s->pos += b.len;
+            p += b.len;
+            stream_whole(s, f);
+        }
+    }
+    return p;
 }
 
 pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
@@ -952,10 +1022,14 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
         size_t avail = p ? (size_t)(end - p) : 0;
 
         if (s->pending) {
-            memset(ev, 0, sizeof *ev);
+            ev->chunk.ptr = NULL;
+            ev->chunk.len = 0;
             if (s->pending & EV_DISCARD) {
                 s->pending &= (uint8_t)~EV_DISCARD;
                 ev->type = WPS_EV_PAYLOAD_DISCARD;
+                ev->kind = WPS_DATA_NONE;
+                ev->length = 0;
+                ev->data = NULL;
             } else {
                 ev->type = s->pending & EV_BEGIN ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_END;
                 s->pending &= (uint8_t)~(s->pending & EV_BEGIN ? EV_BEGIN : EV_END);
@@ -968,6 +1042,13 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
         }
         switch (s->state) {
         case S_TAG:
+            if (s->nbytes == 0 && s->ngroups == 0 && avail) {
+                const uint8_t *q = stream_fast(s, p, end);
+                if (q != p || s->state != S_TAG || s->pending) {
+                    p = q;
+                    continue;
+                }
+            }
             if (s->pos == s->frame_end[s->depth] && s->nbytes == 0) {
                 if (s->ngroups) {
                     stream_fail(s, PBW_E_OPEN_GROUP, s->group_at);
@@ -1005,7 +1086,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
                     continue;
                 break;
             }
-            stream_len(s, v);
+            stream_len(s, s->ngroups ? NULL : lookup(frame_desc(s), s->tag), v);
             continue;
         case S_SKIP_LEN:
         case S_SKIP_FIXED:
@@ -1023,7 +1104,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
             if (s->acc)
                 break;
             if (s->state == S_WHOLE)
-                stream_whole(s);
+                stream_whole(s, lookup(frame_desc(s), s->tag));
             else
                 s->state = S_TAG;
             continue;
@@ -1049,8 +1130,8 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
                     continue;
                 }
             }
-            memset(ev, 0, sizeof *ev);
             ev->type = WPS_EV_PAYLOAD_CHUNK;
+            ev->length = s->acc;
             ev->kind = (wps_data_kind)s->payload;
             ev->chunk.ptr = p;
             ev->chunk.len = n;
@@ -1076,8 +1157,12 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
             continue;
         }
         case S_DONE:
-            memset(ev, 0, sizeof *ev);
             ev->type = WPS_EV_MESSAGE_END;
+            ev->kind = WPS_DATA_NONE;
+            ev->length = 0;
+            ev->chunk.ptr = NULL;
+            ev->chunk.len = 0;
+            ev->data = NULL;
             result = PBW_OK;
             break;
         default: /* S_ERROR */

@@ -575,7 +575,9 @@ typedef enum wps_stream_event_type {
 typedef struct wps_stream_event {
     wps_stream_event_type type;
     wps_data_kind kind; /* payload events: TEXT, BINARY, JSON, or PROTOBUF (Any.value) */
-    uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length */
+    uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length;
+                         * PAYLOAD_CHUNK: its bytes still to come, this
+                         * chunk's included */
     pbw_bytes chunk;    /* PAYLOAD_CHUNK: a view into the input passed to this
                          * call, valid as long as that input is */
     wps_data *data;     /* payload events: the wps_data in your struct that the
