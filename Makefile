@@ -46,6 +46,9 @@ demo: all
 	@$(B)/wpsdump --down --lines examples/down.hex || true
 
 include tests/tests.mk
+include tests/portability.mk
+include bench/bench.mk
+include fuzz/fuzz.mk
 
 install: $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

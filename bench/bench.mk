@@ -1,0 +1,14 @@
+# Benchmark rules, included by the Makefile.
+#   make bench        ours only, no dependencies: bench/bench.c on ../shared/corpus
+#   make bench-peers  ours beside the peer libraries (see bench/README.md)
+
+BENCH_CFLAGS = -O2 -std=c99 -Wall -Wextra
+CORPUS ?= ../shared/corpus
+
+$(B)/bench: bench/bench.c $(LIB_SRC) $(LIB_HDR) | $(B)
+	$(CC) $(BENCH_CFLAGS) bench/bench.c $(LIB_SRC) -o $@
+
+bench: $(B)/bench
+	$(B)/bench --corpus $(CORPUS)
+
+.PHONY: bench

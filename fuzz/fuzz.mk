@@ -1,0 +1,1 @@
+# Fuzzing rules, included by the Makefile (fuzz/README.md).

@@ -1,0 +1,1 @@
+# Cross builds and portability runs, included by the Makefile.
