@@ -273,6 +273,53 @@ static unsigned utf8_lead(unsigned b)
 
 #define ASCII_MASK 0x8080808080808080ull
 
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static uint32_t load32(const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, 4);
+    return w;
+}
+
+/*
+ * Length of the ASCII prefix of s[0..n).  Words of 8 bytes, 32 bytes per
+ * round; the end is checked with one more word that overlaps what is known
+ * to be ASCII, so no string ends in a byte loop unless it has non-ASCII.
+ * The high bit of each byte is tested in place, so byte order is irrelevant.
+ */
+static size_t ascii_prefix(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    if (n >= 8) {
+        while (n - i >= 32) {
+            if ((load64(s + i) | load64(s + i + 8) | load64(s + i + 16) | load64(s + i + 24)) &
+                ASCII_MASK)
+                break;
+            i += 32;
+        }
+        while (n - i >= 8) {
+            if (load64(s + i) & ASCII_MASK)
+                goto scan;
+            i += 8;
+        }
+        if (!(load64(s + n - 8) & ASCII_MASK))
+            return n;
+    } else if (n >= 4) {
+        if (!((load32(s) | load32(s + n - 4)) & 0x80808080u))
+            return n;
+    }
+scan:
+    while (i < n && s[i] < 0x80)
+        i++;
+    return i;
+}
+
 size_t pbw_utf8_feed(pbw_utf8 *u, const uint8_t *s, size_t n)
 {
     unsigned state = u->state, seen = u->seen;
@@ -281,17 +328,7 @@ size_t pbw_utf8_feed(pbw_utf8 *u, const uint8_t *s, size_t n)
     while (i < n) {
         unsigned b;
         if (state == 0) {
-            /* Between characters: skip ASCII a word at a time. */
-            while (n - i >= 16) {
-                uint64_t w0, w1;
-                memcpy(&w0, s + i, 8);
-                memcpy(&w1, s + i + 8, 8);
-                if ((w0 | w1) & ASCII_MASK)
-                    break;
-                i += 16;
-            }
-            while (i < n && s[i] < 0x80)
-                i++;
+            i += ascii_prefix(s + i, n - i);
             if (i == n)
                 break;
             state = utf8_lead(s[i]);
@@ -327,7 +364,10 @@ int pbw_utf8_finish(const pbw_utf8 *u)
 int pbw_utf8_valid(const uint8_t *s, size_t n, size_t *bad)
 {
     pbw_utf8 u = PBW_UTF8_INIT;
-    size_t ok = pbw_utf8_feed(&u, s, n);
+    size_t ok = ascii_prefix(s, n);
+    if (ok == n) /* the common case, without the machine */
+        return 1;
+    ok += pbw_utf8_feed(&u, s + ok, n - ok);
     if (ok == n && pbw_utf8_finish(&u))
         return 1;
     if (bad)

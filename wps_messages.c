@@ -43,12 +43,17 @@ typedef struct field {
  * decoder, left out of the head and tail by the split encoder. */
 #define PAYLOAD 1
 
+/* Field number of the streaming decoder's string records in its scratch
+ * buffer: no map or items field has it (those keep their own numbers). */
+#define SCRATCH_STRING 15
+
 typedef struct msgdesc {
     const field *fields; /* fields[number - 1] */
     uint8_t nfields;     /* highest field number */
     uint8_t oneof;       /* offset of the oneof kind (every field is a member), or NO */
     uint8_t uoff, usize; /* oneof: bytes cleared when a string member takes over */
     uint8_t raw;         /* offset of a wps_data.raw to fill, or NO */
+    uint8_t data;        /* number of the field holding the MessageData, or 0 */
     uint16_t size;       /* bytes cleared when the message starts afresh */
 } msgdesc;
 
@@ -256,26 +261,27 @@ static const field f_group_state_list[] = {
 };
 
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
-#define PLAIN(a, S) {a, N(a), NO, 0, 0, NO, sizeof(S)}
-#define ONEOF(a, S) {a, N(a), (uint8_t)offsetof(S, kind), 0, 0, NO, sizeof(S)}
+#define PLAIN(a, S) {a, N(a), NO, 0, 0, NO, 0, sizeof(S)}
+#define WITH_DATA(a, S, num) {a, N(a), NO, 0, 0, NO, num, sizeof(S)}
+#define ONEOF(a, S) {a, N(a), (uint8_t)offsetof(S, kind), 0, 0, NO, 0, sizeof(S)}
 
 static const msgdesc descs[M_COUNT] = {
-    [M_EMPTY] = {NULL, 0, NO, 0, 0, NO, 0},
+    [M_EMPTY] = {NULL, 0, NO, 0, 0, NO, 0, 0},
     [M_DATA] = {f_data, N(f_data), (uint8_t)offsetof(wps_data, kind), (uint8_t)ANY_OFF,
-                (uint8_t)ANY_SIZE, (uint8_t)offsetof(wps_data, raw), sizeof(wps_data)},
-    [M_ANY] = {f_any, N(f_any), NO, 0, 0, NO, ANY_SIZE},
+                (uint8_t)ANY_SIZE, (uint8_t)offsetof(wps_data, raw), 0, sizeof(wps_data)},
+    [M_ANY] = {f_any, N(f_any), NO, 0, 0, NO, 0, ANY_SIZE},
     [M_ENTRY] = PLAIN(f_entry, wps_kv),
     [M_GROUP_STATE] = PLAIN(f_group_state, wps_group_state),
     [M_ITEM] = PLAIN(f_item, wps_group_state_item),
     [M_UP] = ONEOF(f_up, wps_upstream),
     [M_STREAM_START] = PLAIN(f_stream_start, wps_stream_start),
-    [M_SEND_TO_GROUP] = PLAIN(f_send_to_group, wps_send_to_group),
-    [M_EVENT] = PLAIN(f_event, wps_event_message),
+    [M_SEND_TO_GROUP] = WITH_DATA(f_send_to_group, wps_send_to_group, 3),
+    [M_EVENT] = WITH_DATA(f_event, wps_event_message, 2),
     [M_GROUP_REQUEST] = PLAIN(f_group_request, wps_group_request),
     [M_SEQUENCE_ACK] = PLAIN(f_sequence_ack, wps_sequence_ack),
-    [M_INVOKE_EVENT] = PLAIN(f_invoke_event, wps_invoke_event),
+    [M_INVOKE_EVENT] = WITH_DATA(f_invoke_event, wps_invoke_event, 3),
     [M_CANCEL_INVOCATION] = PLAIN(f_cancel_invocation, wps_cancel_invocation),
-    [M_STREAM_DATA] = PLAIN(f_stream_data, wps_stream_data),
+    [M_STREAM_DATA] = WITH_DATA(f_stream_data, wps_stream_data, 3),
     [M_STREAM_END_ERROR] = PLAIN(f_stream_end_error, wps_stream_end_error),
     [M_STREAM_END] = PLAIN(f_stream_end, wps_stream_end),
     [M_SET_GROUP_STATE] = PLAIN(f_set_group_state, wps_set_group_state),
@@ -284,11 +290,11 @@ static const msgdesc descs[M_COUNT] = {
     [M_ACK] = PLAIN(f_ack, wps_ack),
     [M_STREAM_ERROR] = PLAIN(f_stream_error, wps_stream_error),
     [M_STREAM_INFO] = PLAIN(f_stream_info, wps_stream_info),
-    [M_DATA_MESSAGE] = PLAIN(f_data_message, wps_data_message),
+    [M_DATA_MESSAGE] = WITH_DATA(f_data_message, wps_data_message, 3),
     [M_CONNECTED] = PLAIN(f_connected, wps_connected),
     [M_DISCONNECTED] = PLAIN(f_disconnected, wps_disconnected),
     [M_SYSTEM] = ONEOF(f_system, wps_system),
-    [M_INVOKE_RESPONSE] = PLAIN(f_invoke_response, wps_invoke_response),
+    [M_INVOKE_RESPONSE] = WITH_DATA(f_invoke_response, wps_invoke_response, 3),
     [M_STREAM_ACK] = PLAIN(f_stream_ack, wps_stream_ack),
     [M_STREAM_NACK] = PLAIN(f_stream_nack, wps_stream_nack),
     [M_STREAM_CLOSED] = PLAIN(f_stream_closed, wps_stream_closed),
@@ -333,7 +339,7 @@ static size_t tag_size(unsigned tag)
 
 /* The field `num` of message d, or NULL when the tag is unknown (number not
  * in the schema, or the wrong wire type). */
-static const field *lookup(const msgdesc *d, uint32_t tag)
+static inline const field *lookup(const msgdesc *d, uint32_t tag)
 {
     uint32_t num = tag >> 3;
     const field *f = num <= d->nfields ? &d->fields[num - 1] : NULL;
@@ -343,7 +349,7 @@ static const field *lookup(const msgdesc *d, uint32_t tag)
 /* Field f of message d (struct at base) arrived: switches the oneof or sets
  * the presence flag.  Returns 1 when a oneof member was replaced (and its
  * storage cleared). */
-static int arrive(const msgdesc *d, const field *f, uint8_t *base)
+static inline int arrive(const msgdesc *d, const field *f, uint8_t *base)
 {
     unsigned num = (unsigned)f->tag >> 3;
     if (d->oneof != NO) {
@@ -361,7 +367,7 @@ static int arrive(const msgdesc *d, const field *f, uint8_t *base)
     return 0;
 }
 
-static int store_scalar(const msgdesc *d, const field *f, uint8_t *base, uint64_t v)
+static inline int store_scalar(const msgdesc *d, const field *f, uint8_t *base, uint64_t v)
 {
     int cleared = arrive(d, f, base);
     switch (f->type) {
@@ -380,7 +386,7 @@ static int store_scalar(const msgdesc *d, const field *f, uint8_t *base, uint64_
     return cleared;
 }
 
-static int store_view(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b)
+static inline int store_view(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b)
 {
     int cleared = arrive(d, f, base);
     memcpy(base + f->off, &b, sizeof b);
@@ -391,7 +397,7 @@ static int store_view(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes
  * already zero when its message first arrives (its parent was cleared when
  * it started); a second occurrence merges into the first.  MessageData
  * keeps its raw bytes only when it comes in one piece. */
-static uint8_t *open_sub(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b,
+static inline uint8_t *open_sub(const msgdesc *d, const field *f, uint8_t *base, pbw_bytes b,
                          int *cleared)
 {
     uint8_t *nb = base + f->off;
@@ -457,14 +463,53 @@ typedef struct frame {
  * base_depth is the nesting level of the message itself, which counts
  * against PBW_MAX_DEPTH for unknown groups inside it.
  */
+/* Varint and length prefix of one or two bytes, inline; 0 when the general
+ * reader must decide (longer, or cut by end). */
+static inline int varint12(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (end - p >= 2) {
+        if (p[0] < 0x80) {
+            *v = p[0];
+            *pp = p + 1;
+            return 1;
+        }
+        if (p[1] < 0x80) {
+            *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+            *pp = p + 2;
+            return 1;
+        }
+    } else if (p < end && p[0] < 0x80) {
+        *v = p[0];
+        *pp = p + 1;
+        return 1;
+    }
+    return 0;
+}
+
+static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len);
+
+/*
+ * Decodes buf[0..len) as message `root` into out (NULL: validate only).
+ * base_depth is the nesting level of the message itself, which counts
+ * against PBW_MAX_DEPTH for unknown groups inside it.  With rs, short
+ * fields and map entries / items are copied into rs's scratch buffer as the
+ * streaming decoder stores them (records; rs guarantees the room), so that
+ * nothing but the payload points into buf.
+ */
 static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, size_t len,
-                         unsigned flags, unsigned base_depth, const uint8_t **err)
+                         unsigned flags, unsigned base_depth, wps_stream *rs,
+                         const uint8_t **err)
 {
     frame st[FRAMES];
     uint8_t path[FRAMES]; /* field number that opened each frame, [1..d] */
     unsigned d = 0;
     const uint8_t *p = buf, *top = buf, *at = buf;
     const uint8_t *const input_end = buf + len;
+    /* the current frame, kept in locals; st[] holds the ones below it */
+    const msgdesc *md = root;
+    uint8_t *base = out;
+    const uint8_t *end = input_end;
     pbw_status s = PBW_OK;
 
     if (out) {
@@ -473,23 +518,21 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
         else
             memset(out, 0, root->size);
     }
-    st[0].d = root;
-    st[0].base = out;
-    st[0].end = input_end;
 
     for (;;) {
-        frame *fr = &st[d];
         const field *f;
-        uint8_t *base = fr->base;
         uint32_t tag;
         uint64_t v;
         pbw_bytes b;
         int cleared;
 
-        if (p == fr->end) {
+        if (p == end) {
             if (d == 0)
                 return PBW_OK;
             d--;
+            md = st[d].d;
+            base = st[d].base;
+            end = st[d].end;
             continue;
         }
         at = p;
@@ -504,12 +547,12 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
                 goto fail;
             }
             p++;
-        } else if ((s = pbw_read_tag(&p, fr->end, &tag)) != PBW_OK) {
+        } else if ((s = pbw_read_tag(&p, end, &tag)) != PBW_OK) {
             goto fail;
         }
         if (d == 0)
             top = at; /* the root-level field that holds what follows */
-        f = lookup(fr->d, tag);
+        f = lookup(md, tag);
         if (f == NULL) {
             const uint8_t *e;
             if ((tag & 7) == PBW_WT_END_GROUP) {
@@ -517,7 +560,7 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
                 goto fail;
             }
             p = at;
-            s = pbw_skip_field(&p, fr->end, PBW_MAX_DEPTH - base_depth - d, &e);
+            s = pbw_skip_field(&p, end, PBW_MAX_DEPTH - base_depth - d, &e);
             if (s != PBW_OK) {
                 at = e;
                 goto fail;
@@ -525,24 +568,24 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
             continue;
         }
 
+        at = p;
         if ((tag & 7) == PBW_WT_VARINT) {
-            at = p;
-            if (p < fr->end && *p < 0x80)
-                v = *p++;
-            else if ((s = pbw_read_varint64(&p, fr->end, &v)) != PBW_OK)
+            if (!varint12(&p, end, &v) && (s = pbw_read_varint64(&p, end, &v)) != PBW_OK)
                 goto fail;
             if (base)
-                store_scalar(fr->d, f, base, v);
+                store_scalar(md, f, base, v);
             continue;
         }
 
         /* Length-delimited: strings, bytes, sub-messages. */
-        at = p;
-        if (p < fr->end && *p < 0x80 && (size_t)*p < (size_t)(fr->end - p)) {
-            b.len = *p;
-            b.ptr = p + 1;
-        } else if ((s = pbw_read_bytes(&p, fr->end, &b)) != PBW_OK) {
-            goto fail;
+        {
+            const uint8_t *q = p;
+            if (varint12(&q, end, &v) && v <= (uint64_t)(end - q)) {
+                b.ptr = q;
+                b.len = (size_t)v;
+            } else if ((s = pbw_read_bytes(&p, end, &b)) != PBW_OK) {
+                goto fail; /* the general reader names the error */
+            }
         }
         p = b.ptr + b.len;
 
@@ -553,24 +596,37 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
                 s = PBW_E_UTF8;
                 goto fail;
             }
-            if (base)
-                store_view(fr->d, f, base, b);
+            if (base) {
+                if (rs && f->sub != PAYLOAD && b.len)
+                    b.ptr = scratch_record(rs, SCRATCH_STRING, b.ptr, b.len);
+                store_view(md, f, base, b);
+            }
             continue;
         }
 
         /* A sub-message: open a frame for it. */
-        path[d + 1] = (uint8_t)(tag >> 3);
+        st[d].d = md;
+        st[d].base = base;
+        st[d].end = end;
         d++;
-        st[d].d = &descs[f->sub];
-        st[d].end = p;
-        st[d].base = NULL;
+        path[d] = (uint8_t)(tag >> 3);
         if (base && f->type == T_MSG) {
-            st[d].base = open_sub(fr->d, f, base, b, &cleared);
-        } else if (base) {
+            base = open_sub(md, f, base, b, &cleared);
+        } else {
             /* A map entry or repeated element: validated here, walked later
-             * by the iterators starting at the outermost field. */
-            note_element(f, base, top, input_end, path + 1, d);
+             * by the iterators starting at the outermost field (or at its
+             * record in the scratch buffer). */
+            if (base && rs) {
+                uint8_t *at_rec = scratch_record(rs, path[d], b.ptr, b.len);
+                note_element(f, base, at_rec - 1 - pbw_varint_size(b.len), at_rec + b.len,
+                             path + d, 1);
+            } else if (base) {
+                note_element(f, base, top, input_end, path + 1, d);
+            }
+            base = NULL;
         }
+        md = &descs[f->sub];
+        end = p;
         p = b.ptr;
     }
 
@@ -594,7 +650,7 @@ static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *
 
     if (buf == NULL) /* only valid with len 0; keeps pointer arithmetic defined */
         buf = empty, len = 0;
-    s = decode(root, out, buf, len, flags, 0, &err);
+    s = decode(root, out, buf, len, flags, 0, NULL, &err);
     if (err_offset)
         *err_offset = s == PBW_OK ? len : (size_t)(err - buf);
     return s;
@@ -610,591 +666,6 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
                                  unsigned flags, size_t *err_offset)
 {
     return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
-}
-
-/* ---- streaming decode ------------------------------------------------ */
-
-/*
- * The same decoding, resumable at every byte.  Tags, varints and length
- * prefixes are assembled across chunks in `acc`; sub-messages are frames
- * with absolute end offsets; unknown groups keep their field numbers packed
- * in `groups`.  Short fields are buffered whole in the scratch buffer and
- * then handled exactly as the one-shot decoder handles them (the same
- * store_* functions, and decode() itself for map entries and items);
- * payloads are passed through as events.
- *
- * The scratch buffer holds protobuf records: a string is stored as field
- * SCRATCH_STRING (never a map or items field number), a map entry or item
- * keeps its own tag.  So a map's or item list's wire region can start at
- * its first record and the walk skips the strings in between.
- */
-#define SCRATCH_STRING 15
-
-enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
-                    S_HOLD, S_DONE, S_ERROR };
-enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
-
-WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
-                                   sizeof(wps_stream) <= 512);
-WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_message) < 0xFFFF);
-
-static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
-                        size_t cap, uint64_t total, unsigned flags)
-{
-    memset(s, 0, offsetof(wps_stream, groups));
-    s->msg = msg;
-    s->scratch = scratch;
-    s->scratch_cap = scratch ? cap : 0;
-    s->frame_end[0] = total;
-    s->frame_desc[0] = (uint8_t)(root - descs);
-    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
-    s->state = S_TAG;
-    set_kind(msg + root->oneof, 0);
-}
-
-void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
-                              size_t scratch_cap, uint64_t total_len, unsigned flags)
-{
-    stream_init(s, &descs[M_UP], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
-}
-
-void wps_stream_init_downstream(wps_stream *s, wps_downstream *msg, uint8_t *scratch,
-                                size_t scratch_cap, uint64_t total_len, unsigned flags)
-{
-    stream_init(s, &descs[M_DOWN], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
-}
-
-uint64_t wps_stream_offset(const wps_stream *s)
-{
-    return s->state == S_ERROR ? s->err : s->pos;
-}
-
-/* 29-bit field numbers of open groups, packed little-endian. */
-static void group_set(wps_stream *s, unsigned i, uint32_t num)
-{
-    unsigned bit = i * 29, k;
-    for (k = 0; k < 29; k++, bit++) {
-        uint8_t mask = (uint8_t)(1u << (bit & 7));
-        if (num >> k & 1)
-            s->groups[bit >> 3] |= mask;
-        else
-            s->groups[bit >> 3] &= (uint8_t)~mask;
-    }
-}
-
-static uint32_t group_get(const wps_stream *s, unsigned i)
-{
-    unsigned bit = i * 29, k;
-    uint32_t num = 0;
-    for (k = 0; k < 29; k++, bit++)
-        num |= (uint32_t)(s->groups[bit >> 3] >> (bit & 7) & 1) << k;
-    return num;
-}
-
-/*
- * Records an error.  With the total length unknown, an error inside a
- * top-level field is held back: if the input turns out to end before that
- * field does, the one-shot decoder's first error is the field's length, not
- * this one.  It becomes final when the input reaches the field's end.
- */
-/* A final error: sticky, and the message is reset as the one-shot decoder
- * resets it. */
-static void stream_error(wps_stream *s, pbw_status st, uint64_t at)
-{
-    s->status = (uint8_t)st;
-    s->err = at;
-    s->state = S_ERROR;
-    s->pending = 0;
-    set_kind(s->msg + descs[s->frame_desc[0]].oneof, 0);
-}
-
-static void stream_fail(wps_stream *s, pbw_status st, uint64_t at)
-{
-    if (s->frame_end[0] == WPS_LEN_UNKNOWN && s->depth >= 1) {
-        s->held = (uint8_t)st;
-        s->err = at;
-        s->state = S_HOLD;
-    } else {
-        stream_error(s, st, at);
-    }
-}
-
-static const msgdesc *frame_desc(const wps_stream *s)
-{
-    return &descs[s->frame_desc[s->depth]];
-}
-
-static uint8_t *frame_base(const wps_stream *s)
-{
-    return s->msg + s->frame_base[s->depth];
-}
-
-/* The wps_data a payload field of the current frame belongs to. */
-static wps_data *payload_data(const wps_stream *s)
-{
-    uint8_t *base = frame_base(s);
-    if (s->frame_desc[s->depth] == M_ANY)
-        base -= ANY_OFF;
-    return (wps_data *)(void *)base;
-}
-
-/* A union was cleared: a payload delivered from it no longer counts. */
-static void payload_cleared(wps_stream *s, int cleared)
-{
-    if (cleared && s->payload) {
-        s->pending |= EV_DISCARD;
-        s->payload = 0;
-    }
-}
-
-/*
- * Assembles a varint of at most `max` bytes from the input, bounded by the
- * current frame.  1: done (*v); 0: input exhausted; -1: error recorded.
- */
-static int take_varint(wps_stream *s, const uint8_t **pp, const uint8_t *end, unsigned max,
-                       uint64_t *v)
-{
-    const uint8_t *p = *pp;
-    uint64_t room = s->frame_end[s->depth] - s->pos;
-
-    if (s->nbytes == 0) {
-        s->elem = s->pos;
-        s->acc = 0;
-        if (p < end && room > 0 && *p < 0x80) { /* one byte: the common case */
-            *v = *p;
-            *pp = p + 1;
-            s->pos++;
-            return 1;
-        }
-    }
-    for (;;) {
-        unsigned b;
-        if (room == 0) {
-            *pp = p;
-            stream_fail(s, PBW_E_TRUNCATED, s->elem);
-            return -1;
-        }
-        if (p == end) {
-            *pp = p;
-            return 0;
-        }
-        b = *p++;
-        s->pos++;
-        room--;
-        s->acc |= (uint64_t)(b & 0x7f) << (7 * s->nbytes);
-        s->nbytes++;
-        if (b < 0x80) {
-            *v = s->acc;
-            s->nbytes = 0;
-            *pp = p;
-            return 1;
-        }
-        if (s->nbytes == max) {
-            *pp = p;
-            stream_fail(s, PBW_E_VARINT, s->elem);
-            return -1;
-        }
-    }
-}
-
-/* A tag was read (s->tag, starting at s->elem): decides what follows. */
-static void stream_tag(wps_stream *s)
-{
-    uint32_t tag = s->tag, num = tag >> 3;
-    unsigned wt = tag & 7;
-
-    if (num == 0) {
-        stream_fail(s, PBW_E_FIELD_ZERO, s->elem);
-        return;
-    }
-    if (wt > 5) {
-        stream_fail(s, PBW_E_WIRE_TYPE, s->elem);
-        return;
-    }
-    if (!s->ngroups && lookup(frame_desc(s), tag)) {
-        s->state = wt == PBW_WT_VARINT ? S_VARINT : S_LEN;
-        return;
-    }
-    switch (wt) {
-    case PBW_WT_VARINT:
-        s->state = S_VARINT;
-        break;
-    case PBW_WT_LEN:
-        s->state = S_LEN;
-        break;
-    case PBW_WT_START_GROUP:
-        if (s->ngroups >= PBW_MAX_DEPTH - s->depth) {
-            stream_fail(s, PBW_E_DEPTH, s->elem);
-            return;
-        }
-        if (s->ngroups == 0)
-            s->group_at = s->elem;
-        group_set(s, s->ngroups++, num);
-        break;
-    case PBW_WT_END_GROUP:
-        if (s->ngroups == 0 || group_get(s, s->ngroups - 1u) != num) {
-            stream_fail(s, PBW_E_END_GROUP, s->elem);
-            return;
-        }
-        s->ngroups--;
-        break;
-    default: /* fixed64, fixed32: the value must fit in the frame */
-        s->acc = wt == PBW_WT_FIXED64 ? 8 : 4;
-        s->elem = s->pos;
-        if (s->frame_end[s->depth] - s->pos < s->acc) {
-            stream_fail(s, PBW_E_TRUNCATED, s->elem);
-            return;
-        }
-        s->state = S_SKIP_FIXED;
-        break;
-    }
-}
-
-/* A length prefix was read: value len, prefix at s->elem, for field f of
- * the current frame (NULL: an unknown field). */
-static void stream_len(wps_stream *s, const field *f, uint64_t len)
-{
-    const msgdesc *d = frame_desc(s);
-    uint8_t *base = frame_base(s);
-    int cleared = 0;
-
-    if (len > s->frame_end[s->depth] - s->pos) {
-        stream_fail(s, PBW_E_LENGTH, s->elem);
-        return;
-    }
-    s->acc = len;
-    if (f == NULL) {
-        s->state = S_SKIP_LEN;
-    } else if (f->type == T_MSG) {
-        pbw_bytes none = {NULL, 0};
-        uint8_t *nb = open_sub(d, f, base, none, &cleared);
-        payload_cleared(s, cleared);
-        if (s->depth == 0)
-            s->root_len_at = s->elem;
-        s->depth++;
-        s->frame_end[s->depth] = s->pos + len;
-        s->frame_base[s->depth] = (uint16_t)(nb - s->msg);
-        s->frame_desc[s->depth] = f->sub;
-        s->state = S_TAG;
-    } else if (f->sub == PAYLOAD && f->type <= T_BYTES) {
-        pbw_bytes view = {NULL, 0};
-        view.len = (size_t)len;
-        payload_cleared(s, store_view(d, f, base, view));
-        s->payload = (uint8_t)(s->frame_desc[s->depth] == M_ANY ? WPS_DATA_PROTOBUF
-                                                                 : f->tag >> 3);
-        s->pending |= EV_BEGIN;
-        memset(&s->utf8, 0, sizeof s->utf8);
-        s->state = S_PAYLOAD;
-    } else {
-        /* A short field: buffered whole in the scratch buffer as a record.
-         * Record field numbers are below 16: a one-byte tag. */
-        uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
-                                PBW_WT_LEN);
-        size_t room = s->scratch_cap - s->scratch_len;
-        uint8_t *w = s->scratch + s->scratch_len;
-        if (len >= room || 1 + pbw_varint_size(len) > room - len) {
-            stream_fail(s, PBW_E_NOSPACE, s->elem);
-            return;
-        }
-        *w++ = rec;
-        w = pbw_write_varint(w, len);
-        s->scratch_len = (size_t)(w - s->scratch);
-        s->field_at = s->scratch_len;
-        s->state = S_WHOLE;
-    }
-}
-
-/* Short field f of the current frame is complete in the scratch buffer:
- * apply it. */
-static void stream_whole(wps_stream *s, const field *f)
-{
-    const msgdesc *d = frame_desc(s);
-    uint8_t *base = frame_base(s);
-    pbw_bytes b;
-    uint64_t at;
-
-    b.ptr = s->scratch + s->field_at;
-    b.len = s->scratch_len - s->field_at;
-    at = s->pos - b.len; /* where the value was in the input */
-    s->state = S_TAG;
-    if (f->type == T_STR) {
-        size_t bad;
-        if (!utf8_ok(s->flags, b, &bad)) {
-            stream_fail(s, PBW_E_UTF8, at + bad);
-            return;
-        }
-        payload_cleared(s, store_view(d, f, base, b));
-    } else {
-        const uint8_t *e = b.ptr;
-        uint8_t path = (uint8_t)(f->tag >> 3);
-        pbw_status st = decode(&descs[f->sub], NULL, b.ptr, b.len, s->flags, s->depth + 1u, &e);
-        if (st != PBW_OK) {
-            stream_fail(s, st, at + (uint64_t)(e - b.ptr));
-            return;
-        }
-        note_element(f, base, b.ptr - 1 - pbw_varint_size(b.len), b.ptr + b.len, &path, 1);
-    }
-}
-
-/*
- * The fast path: whole known fields that lie entirely within the chunk and
- * their frame, decoded in a loop, frames opened and closed on the way.  It
- * does exactly what the general path does for the same bytes (the same
- * stores, the same scratch records, the same payload events), without a
- * round trip per field.  It stops, leaving the rest to the general path
- * (which owns every error's semantics), at anything unusual: a field cut by
- * the chunk, an unknown field or group, a payload (whose events must go
- * out), the root's end, or any error.
- */
-static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t *end)
-{
-    while (s->state == S_TAG && !s->pending) {
-        uint64_t room = s->frame_end[s->depth] - s->pos;
-        size_t avail = (size_t)(end - p);
-        const uint8_t *lim, *q = p, *len_at;
-        const field *f;
-        uint32_t tag;
-        pbw_bytes b;
-
-        if (room == 0) {
-            if (s->depth == 0)
-                break;
-            s->depth--;
-            continue;
-        }
-        if (avail == 0)
-            break;
-        lim = room < avail ? p + room : end;
-        if (*q < 0x80 && *q >= 8)
-            tag = *q++;
-        else if (pbw_read_tag(&q, lim, &tag) != PBW_OK)
-            break;
-        if ((f = lookup(frame_desc(s), tag)) == NULL)
-            break;
-        if ((tag & 7) == PBW_WT_VARINT) {
-            uint64_t v;
-            if (q < lim && *q < 0x80)
-                v = *q++;
-            else if (pbw_read_varint64(&q, lim, &v) != PBW_OK)
-                break;
-            store_scalar(frame_desc(s), f, frame_base(s), v);
-            s->pos += (uint64_t)(q - p);
-            p = q;
-            continue;
-        }
-        len_at = q;
-        if (q < lim && *q < 0x80 && (size_t)*q < (size_t)(lim - q)) {
-            b.len = *q;
-            b.ptr = q + 1;
-        } else if (pbw_read_bytes(&q, lim, &b) != PBW_OK) {
-            break;
-        }
-        s->elem = s->pos + (uint64_t)(len_at - p);
-        s->pos += (uint64_t)(b.ptr - p);
-        s->tag = tag;
-        stream_len(s, f, b.len); /* sub-message: a frame; payload: BEGIN; else a record */
-        p = b.ptr;
-        if (s->state == S_WHOLE) {
-            memcpy(s->scratch + s->scratch_len, b.ptr, b.len);
-            s->scratch_len += b.len;
-            s->pos += b.len;
-            p += b.len;
-            stream_whole(s, f);
-        }
-    }
-    return p;
-}
-
-pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                           wps_stream_event *ev)
-{
-    const uint8_t *none = NULL, *p;
-    pbw_status result = PBW_NEED_MORE;
-    uint64_t v;
-    int r;
-
-    if (pp == NULL)
-        pp = &none;
-    p = *pp;
-    if (p == NULL)
-        end = NULL;
-    for (;;) {
-        size_t avail = p ? (size_t)(end - p) : 0;
-
-        if (s->pending) {
-            ev->chunk.ptr = NULL;
-            ev->chunk.len = 0;
-            if (s->pending & EV_DISCARD) {
-                s->pending &= (uint8_t)~EV_DISCARD;
-                ev->type = WPS_EV_PAYLOAD_DISCARD;
-                ev->kind = WPS_DATA_NONE;
-                ev->length = 0;
-                ev->data = NULL;
-            } else {
-                ev->type = s->pending & EV_BEGIN ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_END;
-                s->pending &= (uint8_t)~(s->pending & EV_BEGIN ? EV_BEGIN : EV_END);
-                ev->kind = (wps_data_kind)s->payload;
-                ev->length = s->acc;
-                ev->data = payload_data(s);
-            }
-            result = PBW_OK;
-            break;
-        }
-        switch (s->state) {
-        case S_TAG:
-            if (s->nbytes == 0 && s->ngroups == 0 && avail) {
-                const uint8_t *q = stream_fast(s, p, end);
-                if (q != p || s->state != S_TAG || s->pending) {
-                    p = q;
-                    continue;
-                }
-            }
-            if (s->pos == s->frame_end[s->depth] && s->nbytes == 0) {
-                if (s->ngroups) {
-                    stream_fail(s, PBW_E_OPEN_GROUP, s->group_at);
-                } else if (s->depth > 0) {
-                    s->depth--;
-                } else {
-                    s->state = S_DONE;
-                }
-                continue;
-            }
-            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
-                if (r < 0)
-                    continue; /* the error state answers */
-                break;
-            }
-            s->tag = (uint32_t)v; /* bits above 32 are dropped */
-            stream_tag(s);
-            continue;
-        case S_VARINT:
-            if ((r = take_varint(s, &p, end, PBW_VARINT_MAX, &v)) <= 0) {
-                if (r < 0)
-                    continue;
-                break;
-            }
-            s->state = S_TAG;
-            if (!s->ngroups) {
-                const field *f = lookup(frame_desc(s), s->tag);
-                if (f)
-                    store_scalar(frame_desc(s), f, frame_base(s), v);
-            }
-            continue;
-        case S_LEN:
-            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
-                if (r < 0)
-                    continue;
-                break;
-            }
-            stream_len(s, s->ngroups ? NULL : lookup(frame_desc(s), s->tag), v);
-            continue;
-        case S_SKIP_LEN:
-        case S_SKIP_FIXED:
-        case S_WHOLE: {
-            size_t n = avail < s->acc ? avail : (size_t)s->acc;
-            if (n) {
-                if (s->state == S_WHOLE) {
-                    memcpy(s->scratch + s->scratch_len, p, n);
-                    s->scratch_len += n;
-                }
-                p += n;
-                s->pos += n;
-                s->acc -= n;
-            }
-            if (s->acc)
-                break;
-            if (s->state == S_WHOLE)
-                stream_whole(s, lookup(frame_desc(s), s->tag));
-            else
-                s->state = S_TAG;
-            continue;
-        }
-        case S_PAYLOAD: {
-            size_t n = avail < s->acc ? avail : (size_t)s->acc;
-            int text = s->payload == WPS_DATA_TEXT || s->payload == WPS_DATA_JSON;
-            if (s->acc == 0) {
-                if (text && !(s->flags & WPS_DECODE_NO_UTF8) && !pbw_utf8_finish(&s->utf8)) {
-                    stream_fail(s, PBW_E_UTF8, s->pos - s->utf8.seen);
-                    continue;
-                }
-                s->pending |= EV_END;
-                s->state = S_TAG;
-                continue;
-            }
-            if (n == 0)
-                break;
-            if (text && !(s->flags & WPS_DECODE_NO_UTF8)) {
-                size_t ok = pbw_utf8_feed(&s->utf8, p, n);
-                if (ok < n) {
-                    stream_fail(s, PBW_E_UTF8, s->pos + ok - s->utf8.seen);
-                    continue;
-                }
-            }
-            ev->type = WPS_EV_PAYLOAD_CHUNK;
-            ev->length = s->acc;
-            ev->kind = (wps_data_kind)s->payload;
-            ev->chunk.ptr = p;
-            ev->chunk.len = n;
-            ev->data = payload_data(s);
-            p += n;
-            s->pos += n;
-            s->acc -= n;
-            result = PBW_OK;
-            break;
-        }
-        case S_HOLD: {
-            /* Consume up to the end of the top-level field the held error
-             * is in; once there, the error is the first one. */
-            uint64_t left = s->frame_end[1] - s->pos;
-            size_t n = avail < left ? avail : (size_t)left;
-            if (n) {
-                p += n;
-                s->pos += n;
-            }
-            if (s->pos < s->frame_end[1])
-                break;
-            stream_error(s, (pbw_status)s->held, s->err);
-            continue;
-        }
-        case S_DONE:
-            ev->type = WPS_EV_MESSAGE_END;
-            ev->kind = WPS_DATA_NONE;
-            ev->length = 0;
-            ev->chunk.ptr = NULL;
-            ev->chunk.len = 0;
-            ev->data = NULL;
-            result = PBW_OK;
-            break;
-        default: /* S_ERROR */
-            result = (pbw_status)s->status;
-            break;
-        }
-        break;
-    }
-    *pp = p;
-    return result;
-}
-
-pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
-{
-    if (s->state == S_ERROR || s->state == S_DONE || s->pending)
-        return wps_stream_next(s, NULL, NULL, ev);
-    if (s->frame_end[0] != WPS_LEN_UNKNOWN) {
-        if (s->pos < s->frame_end[0]) /* shorter than declared */
-            stream_error(s, PBW_E_TRUNCATED, s->pos);
-        return wps_stream_next(s, NULL, NULL, ev);
-    }
-    /* The total is known now: what is still open ends here, and the machine
-     * reports it as the one-shot decoder would.  First in wire order comes a
-     * top-level field whose length runs past the end. */
-    if (s->state == S_HOLD || (s->depth >= 1 && s->frame_end[1] > s->pos))
-        stream_error(s, PBW_E_LENGTH, s->root_len_at);
-    else if (s->state == S_SKIP_LEN)
-        stream_error(s, PBW_E_LENGTH, s->elem);
-    else if (s->state == S_SKIP_FIXED)
-        stream_error(s, PBW_E_TRUNCATED, s->elem);
-    s->frame_end[0] = s->pos;
-    return wps_stream_next(s, NULL, NULL, ev);
 }
 
 /* ---- walking maps and repeated fields ---------------------------------- */
@@ -1268,7 +739,8 @@ int wps_map_next(wps_map_iter *it, wps_kv *kv)
     if (it->map->entries)
         return it->w.index < it->map->count ? (*kv = it->map->entries[it->w.index++], 1) : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, &err) ==
+        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, NULL,
+                   &err) ==
             PBW_OK)
             return 1;
     return 0;
@@ -1305,7 +777,8 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
         return it->w.index < it->items->count ? (*item = it->items->items[it->w.index++], 1)
                                               : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ITEM], (uint8_t *)item, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, &err) ==
+        if (decode(&descs[M_ITEM], (uint8_t *)item, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, NULL,
+                   &err) ==
             PBW_OK)
             return 1;
     return 0;
@@ -1622,30 +1095,29 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
     return PBW_OK;
 }
 
-/* The MessageData of the message's selected member, if it has one. */
-static const wps_data *payload_of(const msgdesc *d, const uint8_t *msg)
+/* Offset in the message of the MessageData of its selected member, or 0
+ * when it has none (offset 0 is the root's kind, never a MessageData). */
+static size_t payload_of(const msgdesc *d, const uint8_t *msg)
 {
-    unsigned k = get_kind(msg + d->oneof), i;
-    const field *f;
+    unsigned k = get_kind(msg + d->oneof);
+    const field *f, *g;
     const msgdesc *sub;
 
     if (k == 0 || k > d->nfields || d->fields[k - 1].tag == 0)
-        return NULL;
+        return 0;
     f = &d->fields[k - 1];
     sub = &descs[f->sub];
-    msg += f->off;
-    for (i = 0; i < sub->nfields; i++) {
-        const field *g = &sub->fields[i];
-        if (g->type == T_MSG && g->sub == M_DATA && msg[g->has])
-            return (const wps_data *)(const void *)(msg + g->off);
-    }
-    return NULL;
+    if (sub->data == 0)
+        return 0;
+    g = &sub->fields[sub->data - 1];
+    return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
 }
 
 static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
                                size_t *head_len, size_t *tail_len)
 {
-    const wps_data *data = payload_of(d, msg);
+    size_t at = payload_of(d, msg);
+    const wps_data *data = at ? (const wps_data *)(const void *)(msg + at) : NULL;
     sizer z;
     writer wr;
     size_t n;
@@ -1712,4 +1184,738 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
                                  size_t *written)
 {
     return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
+}
+
+/* ---- streaming decode ------------------------------------------------ */
+
+/*
+ * The same decoding, resumable at every byte.  Tags, varints and length
+ * prefixes are assembled across chunks in `acc`; sub-messages are frames
+ * with absolute end offsets; unknown groups keep their field numbers packed
+ * in `groups`.  Short fields are buffered whole in the scratch buffer and
+ * then handled exactly as the one-shot decoder handles them (the same
+ * store_* functions, and decode() itself for map entries and items);
+ * payloads are passed through as events.
+ *
+ * The scratch buffer holds protobuf records: a string is stored as field
+ * SCRATCH_STRING (never a map or items field number), a map entry or item
+ * keeps its own tag.  So a map's or item list's wire region can start at
+ * its first record and the walk skips the strings in between.
+ */
+
+enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
+                    S_HOLD, S_REPLAY, S_DONE, S_ERROR };
+/* Phases of S_REPLAY (in s->nbytes, unused there): consuming the bytes
+ * before the payload, its chunks, the bytes after it, done. */
+enum { R_BEFORE, R_PAYLOAD, R_AFTER, R_DONE };
+enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
+
+WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
+                                   sizeof(wps_stream) <= 512);
+WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_message) < 0xFFFF);
+
+static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
+                        size_t cap, uint64_t total, unsigned flags)
+{
+    memset(s, 0, offsetof(wps_stream, groups));
+    s->msg = msg;
+    s->scratch = scratch;
+    s->scratch_cap = scratch ? cap : 0;
+    s->frame_end[0] = total;
+    s->frame_desc[0] = (uint8_t)(root - descs);
+    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->state = S_TAG;
+    set_kind(msg + root->oneof, 0);
+}
+
+void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
+                              size_t scratch_cap, uint64_t total_len, unsigned flags)
+{
+    stream_init(s, &descs[M_UP], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
+}
+
+void wps_stream_init_downstream(wps_stream *s, wps_downstream *msg, uint8_t *scratch,
+                                size_t scratch_cap, uint64_t total_len, unsigned flags)
+{
+    stream_init(s, &descs[M_DOWN], (uint8_t *)msg, scratch, scratch_cap, total_len, flags);
+}
+
+uint64_t wps_stream_offset(const wps_stream *s)
+{
+    return s->state == S_ERROR ? s->err : s->pos;
+}
+
+/* 29-bit field numbers of open groups, packed little-endian. */
+static void group_set(wps_stream *s, unsigned i, uint32_t num)
+{
+    unsigned bit = i * 29, k;
+    for (k = 0; k < 29; k++, bit++) {
+        uint8_t mask = (uint8_t)(1u << (bit & 7));
+        if (num >> k & 1)
+            s->groups[bit >> 3] |= mask;
+        else
+            s->groups[bit >> 3] &= (uint8_t)~mask;
+    }
+}
+
+static uint32_t group_get(const wps_stream *s, unsigned i)
+{
+    unsigned bit = i * 29, k;
+    uint32_t num = 0;
+    for (k = 0; k < 29; k++, bit++)
+        num |= (uint32_t)(s->groups[bit >> 3] >> (bit & 7) & 1) << k;
+    return num;
+}
+
+/*
+ * Records an error.  With the total length unknown, an error inside a
+ * top-level field is held back: if the input turns out to end before that
+ * field does, the one-shot decoder's first error is the field's length, not
+ * this one.  It becomes final when the input reaches the field's end.
+ */
+/* A final error: sticky, and the message is reset as the one-shot decoder
+ * resets it. */
+static void stream_error(wps_stream *s, pbw_status st, uint64_t at)
+{
+    s->status = (uint8_t)st;
+    s->err = at;
+    s->state = S_ERROR;
+    s->pending = 0;
+    set_kind(s->msg + descs[s->frame_desc[0]].oneof, 0);
+}
+
+static void stream_fail(wps_stream *s, pbw_status st, uint64_t at)
+{
+    if (s->frame_end[0] == WPS_LEN_UNKNOWN && s->depth >= 1) {
+        s->held = (uint8_t)st;
+        s->err = at;
+        s->state = S_HOLD;
+    } else {
+        stream_error(s, st, at);
+    }
+}
+
+static const msgdesc *frame_desc(const wps_stream *s)
+{
+    return &descs[s->frame_desc[s->depth]];
+}
+
+static uint8_t *frame_base(const wps_stream *s)
+{
+    return s->msg + s->frame_base[s->depth];
+}
+
+/* The wps_data a payload field of the current frame belongs to. */
+static wps_data *payload_data(const wps_stream *s)
+{
+    uint8_t *base = frame_base(s);
+    if (s->frame_desc[s->depth] == M_ANY)
+        base -= ANY_OFF;
+    return (wps_data *)(void *)base;
+}
+
+/* A union was cleared: a payload delivered from it no longer counts. */
+static void payload_cleared(wps_stream *s, int cleared)
+{
+    if (cleared && s->payload) {
+        s->pending |= EV_DISCARD;
+        s->payload = 0;
+    }
+}
+
+/*
+ * Assembles a varint of at most `max` bytes from the input, bounded by the
+ * current frame.  1: done (*v); 0: input exhausted; -1: error recorded.
+ */
+static int take_varint(wps_stream *s, const uint8_t **pp, const uint8_t *end, unsigned max,
+                       uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    uint64_t room = s->frame_end[s->depth] - s->pos;
+
+    if (s->nbytes == 0) {
+        s->elem = s->pos;
+        s->acc = 0;
+        if (p < end && room > 0 && *p < 0x80) { /* one byte: the common case */
+            *v = *p;
+            *pp = p + 1;
+            s->pos++;
+            return 1;
+        }
+    }
+    for (;;) {
+        unsigned b;
+        if (room == 0) {
+            *pp = p;
+            stream_fail(s, PBW_E_TRUNCATED, s->elem);
+            return -1;
+        }
+        if (p == end) {
+            *pp = p;
+            return 0;
+        }
+        b = *p++;
+        s->pos++;
+        room--;
+        s->acc |= (uint64_t)(b & 0x7f) << (7 * s->nbytes);
+        s->nbytes++;
+        if (b < 0x80) {
+            *v = s->acc;
+            s->nbytes = 0;
+            *pp = p;
+            return 1;
+        }
+        if (s->nbytes == max) {
+            *pp = p;
+            stream_fail(s, PBW_E_VARINT, s->elem);
+            return -1;
+        }
+    }
+}
+
+/* A tag was read (s->tag, starting at s->elem): decides what follows. */
+static void stream_tag(wps_stream *s)
+{
+    uint32_t tag = s->tag, num = tag >> 3;
+    unsigned wt = tag & 7;
+
+    if (num == 0) {
+        stream_fail(s, PBW_E_FIELD_ZERO, s->elem);
+        return;
+    }
+    if (wt > 5) {
+        stream_fail(s, PBW_E_WIRE_TYPE, s->elem);
+        return;
+    }
+    if (!s->ngroups && lookup(frame_desc(s), tag)) {
+        s->state = wt == PBW_WT_VARINT ? S_VARINT : S_LEN;
+        return;
+    }
+    switch (wt) {
+    case PBW_WT_VARINT:
+        s->state = S_VARINT;
+        break;
+    case PBW_WT_LEN:
+        s->state = S_LEN;
+        break;
+    case PBW_WT_START_GROUP:
+        if (s->ngroups >= PBW_MAX_DEPTH - s->depth) {
+            stream_fail(s, PBW_E_DEPTH, s->elem);
+            return;
+        }
+        if (s->ngroups == 0)
+            s->group_at = s->elem;
+        group_set(s, s->ngroups++, num);
+        break;
+    case PBW_WT_END_GROUP:
+        if (s->ngroups == 0 || group_get(s, s->ngroups - 1u) != num) {
+            stream_fail(s, PBW_E_END_GROUP, s->elem);
+            return;
+        }
+        s->ngroups--;
+        break;
+    default: /* fixed64, fixed32: the value must fit in the frame */
+        s->acc = wt == PBW_WT_FIXED64 ? 8 : 4;
+        s->elem = s->pos;
+        if (s->frame_end[s->depth] - s->pos < s->acc) {
+            stream_fail(s, PBW_E_TRUNCATED, s->elem);
+            return;
+        }
+        s->state = S_SKIP_FIXED;
+        break;
+    }
+}
+
+/* A length prefix was read: value len, prefix at s->elem, for field f of
+ * the current frame (NULL: an unknown field). */
+static void stream_len(wps_stream *s, const field *f, uint64_t len)
+{
+    const msgdesc *d = frame_desc(s);
+    uint8_t *base = frame_base(s);
+    int cleared = 0;
+
+    if (len > s->frame_end[s->depth] - s->pos) {
+        stream_fail(s, PBW_E_LENGTH, s->elem);
+        return;
+    }
+    s->acc = len;
+    if (f == NULL) {
+        s->state = S_SKIP_LEN;
+    } else if (f->type == T_MSG) {
+        pbw_bytes none = {NULL, 0};
+        uint8_t *nb = open_sub(d, f, base, none, &cleared);
+        payload_cleared(s, cleared);
+        if (s->depth == 0)
+            s->root_len_at = s->elem;
+        s->depth++;
+        s->frame_end[s->depth] = s->pos + len;
+        s->frame_base[s->depth] = (uint16_t)(nb - s->msg);
+        s->frame_desc[s->depth] = f->sub;
+        s->state = S_TAG;
+    } else if (f->sub == PAYLOAD && f->type <= T_BYTES) {
+        pbw_bytes view = {NULL, 0};
+        view.len = (size_t)len;
+        payload_cleared(s, store_view(d, f, base, view));
+        s->payload = (uint8_t)(s->frame_desc[s->depth] == M_ANY ? WPS_DATA_PROTOBUF
+                                                                 : f->tag >> 3);
+        s->pending |= EV_BEGIN;
+        memset(&s->utf8, 0, sizeof s->utf8);
+        s->state = S_PAYLOAD;
+    } else {
+        /* A short field: buffered whole in the scratch buffer as a record.
+         * Record field numbers are below 16: a one-byte tag. */
+        uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
+                                PBW_WT_LEN);
+        size_t room = s->scratch_cap - s->scratch_len;
+        uint8_t *w;
+        if (len >= room || 1 + pbw_varint_size(len) > room - len) {
+            stream_fail(s, PBW_E_NOSPACE, s->elem);
+            return;
+        }
+        w = s->scratch + s->scratch_len; /* not before: scratch may be NULL */
+        *w++ = rec;
+        w = pbw_write_varint(w, len);
+        s->scratch_len = (size_t)(w - s->scratch);
+        s->field_at = s->scratch_len;
+        s->state = S_WHOLE;
+    }
+}
+
+/* Short field f of the current frame is complete in the scratch buffer:
+ * apply it. */
+static void stream_whole(wps_stream *s, const field *f)
+{
+    const msgdesc *d = frame_desc(s);
+    uint8_t *base = frame_base(s);
+    pbw_bytes b;
+    uint64_t at;
+
+    b.ptr = s->scratch + s->field_at;
+    b.len = s->scratch_len - s->field_at;
+    at = s->pos - b.len; /* where the value was in the input */
+    s->state = S_TAG;
+    if (f->type == T_STR) {
+        size_t bad;
+        if (!utf8_ok(s->flags, b, &bad)) {
+            stream_fail(s, PBW_E_UTF8, at + bad);
+            return;
+        }
+        payload_cleared(s, store_view(d, f, base, b));
+    } else {
+        const uint8_t *e = b.ptr;
+        uint8_t path = (uint8_t)(f->tag >> 3);
+        pbw_status st =
+            decode(&descs[f->sub], NULL, b.ptr, b.len, s->flags, s->depth + 1u, NULL, &e);
+        if (st != PBW_OK) {
+            stream_fail(s, st, at + (uint64_t)(e - b.ptr));
+            return;
+        }
+        note_element(f, base, b.ptr - 1 - pbw_varint_size(b.len), b.ptr + b.len, &path, 1);
+    }
+}
+
+/*
+ * The fast path: whole known fields that lie entirely within the chunk and
+ * their frame, decoded in a loop, frames opened and closed on the way.  It
+ * does exactly what the general path does for the same bytes (the same
+ * stores, the same scratch records, the same payload events), without a
+ * round trip per field.  It stops, leaving the rest to the general path
+ * (which owns every error's semantics), at anything unusual: a field cut by
+ * the chunk, an unknown field or group, a payload (whose events must go
+ * out), the root's end, or any error.
+ */
+static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t *end)
+{
+    /* the position of p is pos0 + (p - p0); s->pos is synced before any
+     * call that reads it, and on the way out */
+    const uint8_t *const p0 = p;
+    const uint64_t pos0 = s->pos;
+    const msgdesc *md = frame_desc(s);
+    uint8_t *base = frame_base(s);
+    uint64_t fend = s->frame_end[s->depth];
+
+    while (s->state == S_TAG && !s->pending) {
+        uint64_t pos = pos0 + (uint64_t)(p - p0), room = fend - pos, v;
+        size_t avail = (size_t)(end - p);
+        const uint8_t *lim, *q = p, *len_at;
+        const field *f;
+        uint32_t tag;
+        pbw_bytes b;
+
+        if (room == 0) {
+            if (s->depth == 0)
+                break;
+            s->depth--;
+            md = frame_desc(s);
+            base = frame_base(s);
+            fend = s->frame_end[s->depth];
+            continue;
+        }
+        if (avail == 0)
+            break;
+        lim = room < avail ? p + room : end;
+        if (*q < 0x80 && *q >= 8)
+            tag = *q++;
+        else if (pbw_read_tag(&q, lim, &tag) != PBW_OK)
+            break;
+        if ((f = lookup(md, tag)) == NULL)
+            break;
+        if ((tag & 7) == PBW_WT_VARINT) {
+            if (!varint12(&q, lim, &v) && pbw_read_varint64(&q, lim, &v) != PBW_OK)
+                break;
+            store_scalar(md, f, base, v);
+            p = q;
+            continue;
+        }
+        len_at = q;
+        if (varint12(&q, lim, &v) && v <= (uint64_t)(lim - q)) {
+            b.ptr = q;
+            b.len = (size_t)v;
+        } else if (q = len_at, pbw_read_bytes(&q, lim, &b) != PBW_OK) {
+            break;
+        }
+        s->elem = pos + (uint64_t)(len_at - p);
+        s->pos = pos + (uint64_t)(b.ptr - p);
+        s->tag = tag;
+        stream_len(s, f, b.len); /* sub-message: a frame; payload: BEGIN; else a record */
+        p = b.ptr;
+        if (s->state == S_WHOLE) {
+            memcpy(s->scratch + s->scratch_len, b.ptr, b.len);
+            s->scratch_len += b.len;
+            s->pos += b.len;
+            p += b.len;
+            stream_whole(s, f);
+        } else if (f->type == T_MSG && s->state == S_TAG) {
+            md = frame_desc(s);
+            base = frame_base(s);
+            fend = s->frame_end[s->depth];
+        }
+    }
+    s->pos = pos0 + (uint64_t)(p - p0);
+    return p;
+}
+
+/* Appends a record (one-byte tag, length, bytes) to the scratch buffer and
+ * returns where its bytes went.  Room is the caller's business. */
+static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len)
+{
+    uint8_t *w = s->scratch + s->scratch_len;
+    *w++ = (uint8_t)(num << 3 | PBW_WT_LEN);
+    w = pbw_write_varint(w, len);
+    if (len)
+        memcpy(w, src, len);
+    s->scratch_len = (size_t)(w + len - s->scratch);
+    return w;
+}
+
+/*
+ * The common case: the whole frame is in this chunk and the scratch buffer
+ * is as large as the frame.  The one-shot decoder decodes it (the same
+ * core, the same result), copying its short fields into the scratch buffer
+ * as it goes (each record no larger than the field on the wire: they fit);
+ * the frame's bytes are then consumed with the payload's events, the
+ * payload delivered once: the occurrence that counts.
+ */
+static void stream_whole_frame(wps_stream *s, const uint8_t *p)
+{
+    const msgdesc *root = &descs[s->frame_desc[0]];
+    const uint8_t *e = p;
+    wps_data *data;
+    size_t at;
+    pbw_status st = decode(root, s->msg, p, (size_t)s->frame_end[0], s->flags, 0, s, &e);
+
+    if (st != PBW_OK) {
+        stream_error(s, st, (uint64_t)(e - p));
+        return;
+    }
+    s->state = S_REPLAY;
+    s->nbytes = R_BEFORE;
+    s->acc = s->frame_end[0]; /* no payload: consume it all */
+    at = payload_of(root, s->msg);
+    if (at == 0)
+        return;
+    data = (wps_data *)(void *)(s->msg + at);
+    data->raw.ptr = NULL; /* never in memory, as far as the caller knows */
+    data->raw.len = 0;
+    if (data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL)
+        return; /* no payload on the wire (an Any without a value) */
+    s->acc = (uint64_t)(data->bytes.ptr - p);
+    s->payload = (uint8_t)data->kind;
+    s->depth = 1; /* the payload's frame, for payload_data() */
+    s->frame_desc[1] = (uint8_t)(data->kind == WPS_DATA_PROTOBUF ? M_ANY : M_DATA);
+    s->frame_base[1] = (uint16_t)((data->kind == WPS_DATA_PROTOBUF ? (uint8_t *)&data->bytes
+                                                                    : (uint8_t *)data) -
+                                  s->msg);
+    data->bytes.ptr = NULL;
+}
+
+/* The events of a frame decoded whole, while its bytes are consumed:
+ * [PAYLOAD_BEGIN, PAYLOAD_CHUNK..., PAYLOAD_END,] MESSAGE_END.  A short,
+ * straight path: the frame is already known to be valid. */
+static pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                              wps_stream_event *ev)
+{
+    const uint8_t *p = *pp;
+    size_t avail = p ? (size_t)(end - p) : 0, n = avail < s->acc ? avail : (size_t)s->acc;
+
+    if (s->nbytes != R_DONE && s->nbytes != R_PAYLOAD && n) {
+        *pp = p + n; /* before or after the payload: just consume */
+        s->pos += n;
+        s->acc -= n;
+    }
+    ev->kind = (wps_data_kind)s->payload;
+    ev->chunk.ptr = NULL;
+    ev->chunk.len = 0;
+    ev->data = s->payload ? payload_data(s) : NULL;
+    switch (s->nbytes) {
+    case R_BEFORE:
+        if (s->acc)
+            return PBW_NEED_MORE;
+        if (!s->payload)
+            break;
+        s->nbytes = R_PAYLOAD;
+        s->acc = ev->data->bytes.len;
+        ev->type = WPS_EV_PAYLOAD_BEGIN;
+        ev->length = s->acc;
+        return PBW_OK;
+    case R_PAYLOAD:
+        if (s->acc == 0) {
+            s->nbytes = R_AFTER;
+            s->acc = s->frame_end[0] - s->pos;
+            ev->type = WPS_EV_PAYLOAD_END;
+            ev->length = 0;
+            return PBW_OK;
+        }
+        if (n == 0)
+            return PBW_NEED_MORE;
+        ev->type = WPS_EV_PAYLOAD_CHUNK;
+        ev->length = s->acc;
+        ev->chunk.ptr = p;
+        ev->chunk.len = n;
+        *pp = p + n;
+        s->pos += n;
+        s->acc -= n;
+        return PBW_OK;
+    case R_AFTER:
+        if (s->acc)
+            return PBW_NEED_MORE;
+        break;
+    default:
+        break;
+    }
+    s->nbytes = R_DONE;
+    ev->type = WPS_EV_MESSAGE_END;
+    ev->kind = WPS_DATA_NONE;
+    ev->length = 0;
+    ev->data = NULL;
+    return PBW_OK;
+}
+
+/* The general machine: byte by byte where it must, whole fields where it
+ * can (stream_fast). */
+static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                 wps_stream_event *ev)
+{
+    const uint8_t *p = *pp;
+    pbw_status result = PBW_NEED_MORE;
+    uint64_t v;
+    int r;
+
+    if (p == NULL)
+        end = NULL;
+    for (;;) {
+        size_t avail = p ? (size_t)(end - p) : 0;
+
+        if (s->pending) {
+            ev->chunk.ptr = NULL;
+            ev->chunk.len = 0;
+            if (s->pending & EV_DISCARD) {
+                s->pending &= (uint8_t)~EV_DISCARD;
+                ev->type = WPS_EV_PAYLOAD_DISCARD;
+                ev->kind = WPS_DATA_NONE;
+                ev->length = 0;
+                ev->data = NULL;
+            } else {
+                ev->type = s->pending & EV_BEGIN ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_END;
+                s->pending &= (uint8_t)~(s->pending & EV_BEGIN ? EV_BEGIN : EV_END);
+                ev->kind = (wps_data_kind)s->payload;
+                ev->length = s->acc;
+                ev->data = payload_data(s);
+            }
+            result = PBW_OK;
+            break;
+        }
+        switch (s->state) {
+        case S_TAG:
+            if (s->nbytes == 0 && s->ngroups == 0 && avail) {
+                const uint8_t *q = stream_fast(s, p, end);
+                if (q != p || s->state != S_TAG || s->pending) {
+                    p = q;
+                    continue;
+                }
+            }
+            if (s->pos == s->frame_end[s->depth] && s->nbytes == 0) {
+                if (s->ngroups) {
+                    stream_fail(s, PBW_E_OPEN_GROUP, s->group_at);
+                } else if (s->depth > 0) {
+                    s->depth--;
+                } else {
+                    s->state = S_DONE;
+                }
+                continue;
+            }
+            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue; /* the error state answers */
+                break;
+            }
+            s->tag = (uint32_t)v; /* bits above 32 are dropped */
+            stream_tag(s);
+            continue;
+        case S_VARINT:
+            if ((r = take_varint(s, &p, end, PBW_VARINT_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue;
+                break;
+            }
+            s->state = S_TAG;
+            if (!s->ngroups) {
+                const field *f = lookup(frame_desc(s), s->tag);
+                if (f)
+                    store_scalar(frame_desc(s), f, frame_base(s), v);
+            }
+            continue;
+        case S_LEN:
+            if ((r = take_varint(s, &p, end, PBW_TAG_MAX, &v)) <= 0) {
+                if (r < 0)
+                    continue;
+                break;
+            }
+            stream_len(s, s->ngroups ? NULL : lookup(frame_desc(s), s->tag), v);
+            continue;
+        case S_SKIP_LEN:
+        case S_SKIP_FIXED:
+        case S_WHOLE: {
+            size_t n = avail < s->acc ? avail : (size_t)s->acc;
+            if (n) {
+                if (s->state == S_WHOLE) {
+                    memcpy(s->scratch + s->scratch_len, p, n);
+                    s->scratch_len += n;
+                }
+                p += n;
+                s->pos += n;
+                s->acc -= n;
+            }
+            if (s->acc)
+                break;
+            if (s->state == S_WHOLE)
+                stream_whole(s, lookup(frame_desc(s), s->tag));
+            else
+                s->state = S_TAG;
+            continue;
+        }
+        case S_PAYLOAD: {
+            size_t n = avail < s->acc ? avail : (size_t)s->acc;
+            int text = s->payload == WPS_DATA_TEXT || s->payload == WPS_DATA_JSON;
+            if (s->acc == 0) {
+                if (text && !(s->flags & WPS_DECODE_NO_UTF8) && !pbw_utf8_finish(&s->utf8)) {
+                    stream_fail(s, PBW_E_UTF8, s->pos - s->utf8.seen);
+                    continue;
+                }
+                s->pending |= EV_END;
+                s->state = S_TAG;
+                continue;
+            }
+            if (n == 0)
+                break;
+            if (text && !(s->flags & WPS_DECODE_NO_UTF8)) {
+                size_t ok = pbw_utf8_feed(&s->utf8, p, n);
+                if (ok < n) {
+                    stream_fail(s, PBW_E_UTF8, s->pos + ok - s->utf8.seen);
+                    continue;
+                }
+            }
+            ev->type = WPS_EV_PAYLOAD_CHUNK;
+            ev->length = s->acc;
+            ev->kind = (wps_data_kind)s->payload;
+            ev->chunk.ptr = p;
+            ev->chunk.len = n;
+            ev->data = payload_data(s);
+            p += n;
+            s->pos += n;
+            s->acc -= n;
+            result = PBW_OK;
+            break;
+        }
+        case S_HOLD: {
+            /* Consume up to the end of the top-level field the held error
+             * is in; once there, the error is the first one. */
+            uint64_t left = s->frame_end[1] - s->pos;
+            size_t n = avail < left ? avail : (size_t)left;
+            if (n) {
+                p += n;
+                s->pos += n;
+            }
+            if (s->pos < s->frame_end[1])
+                break;
+            stream_error(s, (pbw_status)s->held, s->err);
+            continue;
+        }
+        case S_DONE:
+            ev->type = WPS_EV_MESSAGE_END;
+            ev->kind = WPS_DATA_NONE;
+            ev->length = 0;
+            ev->chunk.ptr = NULL;
+            ev->chunk.len = 0;
+            ev->data = NULL;
+            result = PBW_OK;
+            break;
+        default: /* S_ERROR */
+            result = (pbw_status)s->status;
+            break;
+        }
+        break;
+    }
+    *pp = p;
+    return result;
+}
+
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                           wps_stream_event *ev)
+{
+    const uint8_t *none = NULL;
+
+    if (pp == NULL)
+        pp = &none;
+    if (s->state == S_REPLAY)
+        return replay_next(s, pp, end, ev);
+    if (s->pos == 0 && s->state == S_TAG && s->nbytes == 0 && *pp &&
+        s->frame_end[0] <= (uint64_t)(end - *pp) && s->frame_end[0] <= s->scratch_cap) {
+        stream_whole_frame(s, *pp);
+        if (s->state == S_REPLAY)
+            return replay_next(s, pp, end, ev);
+    }
+    return stream_general(s, pp, end, ev);
+}
+
+pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
+{
+    if (s->state == S_ERROR || s->state == S_DONE || s->pending)
+        return wps_stream_next(s, NULL, NULL, ev);
+    if (s->frame_end[0] != WPS_LEN_UNKNOWN) {
+        if (s->pos < s->frame_end[0]) /* shorter than declared */
+            stream_error(s, PBW_E_TRUNCATED, s->pos);
+        return wps_stream_next(s, NULL, NULL, ev);
+    }
+    /* The total is known now: what is still open ends here, and the machine
+     * reports it as the one-shot decoder would.  First in wire order comes a
+     * top-level field whose length runs past the end. */
+    if (s->state == S_HOLD || (s->depth >= 1 && s->frame_end[1] > s->pos))
+        stream_error(s, PBW_E_LENGTH, s->root_len_at);
+    else if (s->state == S_SKIP_LEN)
+        stream_error(s, PBW_E_LENGTH, s->elem);
+    else if (s->state == S_SKIP_FIXED)
+        stream_error(s, PBW_E_TRUNCATED, s->elem);
+    s->frame_end[0] = s->pos;
+    return wps_stream_next(s, NULL, NULL, ev);
 }
