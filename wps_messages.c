@@ -12,6 +12,14 @@
 /* C99 has no static_assert. */
 #define WPS__ASSERT(name, cond) typedef char wps__assert_##name[(cond) ? 1 : -1]
 
+/* Keeps a once-per-message step out of a per-event function, whose every
+ * call would otherwise pay for the bigger frame. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* ---- schema tables ---------------------------------------------------- */
 
 enum field_type {
@@ -1616,7 +1624,7 @@ static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, 
  * the frame's bytes are then consumed with the payload's events, the
  * payload delivered once: the occurrence that counts.
  */
-static void stream_whole_frame(wps_stream *s, const uint8_t *p)
+NOINLINE static void stream_whole_frame(wps_stream *s, const uint8_t *p)
 {
     const msgdesc *root = &descs[s->frame_desc[0]];
     const uint8_t *e = p;
@@ -1642,18 +1650,16 @@ static void stream_whole_frame(wps_stream *s, const uint8_t *p)
     s->acc = (uint64_t)(data->bytes.ptr - p);
     s->payload = (uint8_t)data->kind;
     s->depth = 1; /* the payload's frame, for payload_data() */
-    s->frame_desc[1] = (uint8_t)(data->kind == WPS_DATA_PROTOBUF ? M_ANY : M_DATA);
-    s->frame_base[1] = (uint16_t)((data->kind == WPS_DATA_PROTOBUF ? (uint8_t *)&data->bytes
-                                                                    : (uint8_t *)data) -
-                                  s->msg);
+    s->frame_desc[1] = M_DATA; /* for payload_data(): the wps_data itself */
+    s->frame_base[1] = (uint16_t)at;
     data->bytes.ptr = NULL;
 }
 
 /* The events of a frame decoded whole, while its bytes are consumed:
  * [PAYLOAD_BEGIN, PAYLOAD_CHUNK..., PAYLOAD_END,] MESSAGE_END.  A short,
  * straight path: the frame is already known to be valid. */
-static pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                              wps_stream_event *ev)
+static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                     wps_stream_event *ev)
 {
     const uint8_t *p = *pp;
     size_t avail = p ? (size_t)(end - p) : 0, n = avail < s->acc ? avail : (size_t)s->acc;
@@ -1666,7 +1672,7 @@ static pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *
     ev->kind = (wps_data_kind)s->payload;
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->data = s->payload ? payload_data(s) : NULL;
+    ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
     switch (s->nbytes) {
     case R_BEFORE:
         if (s->acc)
@@ -1713,7 +1719,7 @@ static pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *
 
 /* The general machine: byte by byte where it must, whole fields where it
  * can (stream_fast). */
-static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
                                  wps_stream_event *ev)
 {
     const uint8_t *p = *pp;

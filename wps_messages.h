@@ -547,6 +547,11 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
  * payload bytes you hold and start collecting anew; on PAYLOAD_DISCARD drop
  * them.  At MESSAGE_END, what you hold is exactly the struct's payload.
  *
+ * The common case is fast: when the declared length is known, the whole
+ * frame is in the chunk and the scratch buffer is as large as the frame,
+ * the frame is decoded at once by the one-shot decoder and only the payload
+ * that counts is delivered.  Otherwise the decoder goes field by field.
+ *
  * Usage:
  *     wps_stream s;
  *     wps_stream_event ev;

@@ -89,7 +89,13 @@ static int load(corpus *c, const char *dir, const char *name)
 static uint8_t scratch[1 << 16];
 static uint8_t out[4 << 20];
 
-static uint64_t run_decode(const corpus *c, unsigned flags)
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline)) /* so callgrind can select a column */
+#else
+#define NOINLINE
+#endif
+
+NOINLINE static uint64_t run_decode(const corpus *c, unsigned flags)
 {
     uint64_t sum = 0;
     size_t i;
@@ -131,7 +137,7 @@ static uint64_t stream_one(const corpus *c, size_t i, any_msg *m, size_t chunk)
     }
 }
 
-static uint64_t run_stream(const corpus *c)
+NOINLINE static uint64_t run_stream(const corpus *c)
 {
     uint64_t sum = 0;
     size_t i;
@@ -141,7 +147,7 @@ static uint64_t run_stream(const corpus *c)
     return sum;
 }
 
-static uint64_t run_encode(const corpus *c)
+NOINLINE static uint64_t run_encode(const corpus *c)
 {
     uint64_t sum = 0;
     size_t i, n;
