@@ -9,6 +9,19 @@
 
 #include <string.h>
 
+/*
+ * WPS_SMALL leaves out the fast paths for canonical messages: smaller code,
+ * slower decoding and encoding, the same results.  It is on by default when
+ * compiling for size (-Os); -DWPS_SMALL=0 or =1 decides explicitly.
+ */
+#ifndef WPS_SMALL
+#ifdef __OPTIMIZE_SIZE__
+#define WPS_SMALL 1
+#else
+#define WPS_SMALL 0
+#endif
+#endif
+
 /* C99 has no static_assert. */
 #define WPS__ASSERT(name, cond) typedef char wps__assert_##name[(cond) ? 1 : -1]
 
@@ -649,6 +662,308 @@ fail:
     return s;
 }
 
+#if !WPS_SMALL
+/* ---- fast paths for canonical messages -------------------------------
+ *
+ * Most frames are canonical: each known field at most once, in field-number
+ * order, no unknown fields.  For the frequent message types these
+ * hand-written readers decode such frames in one straight pass.  They
+ * accept nothing else: at the first byte that does not fit (a field out of
+ * order or repeated, an unknown field, a map, a long varint, a bad length,
+ * invalid UTF-8...) they give up, and the general decoder decodes the frame
+ * from the start and owns every error.  So a fast path must only ever agree
+ * with the general decoder on what it accepts, where every field simply
+ * takes its single value.
+ */
+typedef struct fcur {
+    const uint8_t *p, *end;
+    unsigned flags;
+    wps_stream *rs; /* the streaming decoder: short strings go to its scratch */
+} fcur;
+
+/* Consumes the one-byte tag if it is next. */
+static inline int fc_tag(fcur *c, unsigned tag)
+{
+    if (c->p < c->end && *c->p == tag) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static inline int fc_varint(fcur *c, uint64_t *v)
+{
+    return varint12(&c->p, c->end, v) || pbw_read_varint64(&c->p, c->end, v) == PBW_OK;
+}
+
+static inline int fc_bytes(fcur *c, pbw_bytes *b)
+{
+    const uint8_t *q = c->p;
+    uint64_t n;
+    if (varint12(&q, c->end, &n) && n <= (uint64_t)(c->end - q)) {
+        b->ptr = q;
+        b->len = (size_t)n;
+        c->p = q + n;
+        return 1;
+    }
+    return pbw_read_bytes(&c->p, c->end, b) == PBW_OK;
+}
+
+/* A payload's text: checked, never copied. */
+static inline int fc_text(fcur *c, pbw_bytes *b)
+{
+    size_t bad;
+    return fc_bytes(c, b) && utf8_ok(c->flags, *b, &bad);
+}
+
+/* A short string: checked, and for the streaming decoder copied into its
+ * scratch buffer (which, as large as the frame, has room). */
+static inline int fc_string(fcur *c, pbw_bytes *b)
+{
+    if (!fc_text(c, b))
+        return 0;
+    if (c->rs && b->len)
+        b->ptr = scratch_record(c->rs, SCRATCH_STRING, b->ptr, b->len);
+    return 1;
+}
+
+/* The cursor over a sub-message's bytes. */
+static inline int fc_sub(fcur *c, fcur *sub, pbw_bytes *b)
+{
+    if (!fc_bytes(c, b))
+        return 0;
+    sub->p = b->ptr;
+    sub->end = b->ptr + b->len;
+    sub->flags = c->flags;
+    sub->rs = c->rs;
+    return 1;
+}
+
+/* MessageData: no member, or exactly one. */
+static int fast_data(fcur *c, wps_data *d)
+{
+    unsigned t;
+    if (c->p == c->end)
+        return 1;
+    t = *c->p++;
+    switch (t) {
+    case 1 << 3 | 2: /* text_data */
+    case 4 << 3 | 2: /* json_data */
+        if (!fc_text(c, &d->bytes))
+            return 0;
+        break;
+    case 2 << 3 | 2: /* binary_data */
+        if (!fc_bytes(c, &d->bytes))
+            return 0;
+        break;
+    case 3 << 3 | 2: { /* protobuf_data: Any {type_url, value} */
+        fcur any;
+        pbw_bytes b;
+        if (!fc_sub(c, &any, &b) || (fc_tag(&any, 0x0a) && !fc_string(&any, &d->type_url)) ||
+            (fc_tag(&any, 0x12) && !fc_bytes(&any, &d->bytes)) || any.p != any.end)
+            return 0;
+        break;
+    }
+    default:
+        return 0;
+    }
+    d->kind = (wps_data_kind)(t >> 3);
+    return c->p == c->end;
+}
+
+/* A MessageData field of tag `tag`, if next. */
+static inline int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *has)
+{
+    fcur sub;
+    pbw_bytes b;
+    if (!fc_tag(c, tag))
+        return 1;
+    if (!fc_sub(c, &sub, &b) || !fast_data(&sub, d))
+        return 0;
+    d->raw = b;
+    *has = 1;
+    if (c->rs) /* tell the streaming decoder where the payload is */
+        c->rs->field_at = (size_t)((uint8_t *)d - c->rs->msg);
+    return 1;
+}
+
+/* An optional uint64 of tag `tag`, if next. */
+static inline int fc_opt_u64(fcur *c, unsigned tag, uint64_t *v, uint8_t *has)
+{
+    if (!fc_tag(c, tag))
+        return 1;
+    if (!fc_varint(c, v))
+        return 0;
+    if (has)
+        *has = 1;
+    return 1;
+}
+
+static inline int fc_opt_string(fcur *c, unsigned tag, pbw_bytes *b, uint8_t *has)
+{
+    if (!fc_tag(c, tag))
+        return 1;
+    if (!fc_string(c, b))
+        return 0;
+    if (has)
+        *has = 1;
+    return 1;
+}
+
+/* SendToGroupMessage without metadata or stream (those go the general way). */
+static int fast_send_to_group(fcur *c, wps_send_to_group *s)
+{
+    uint64_t v;
+    memset(s, 0, sizeof *s);
+    if (!fc_opt_string(c, 0x0a, &s->group, NULL) || !fc_opt_u64(c, 0x10, &s->ack_id, &s->has_ack_id) ||
+        !fc_data(c, 0x1a, &s->data, &s->has_data))
+        return 0;
+    if (fc_tag(c, 0x20)) {
+        if (!fc_varint(c, &v))
+            return 0;
+        s->no_echo = v != 0;
+        s->has_no_echo = 1;
+    }
+    if (fc_tag(c, 0x28)) {
+        if (!fc_varint(c, &v))
+            return 0;
+        s->ttl_seconds = (uint32_t)v;
+        s->has_ttl_seconds = 1;
+    }
+    return c->p == c->end;
+}
+
+static int fast_group_request(fcur *c, wps_group_request *r)
+{
+    memset(r, 0, sizeof *r);
+    return fc_opt_string(c, 0x0a, &r->group, NULL) &&
+           fc_opt_u64(c, 0x10, &r->ack_id, &r->has_ack_id) && c->p == c->end;
+}
+
+/* The root: exactly one member, filling the whole frame. */
+static int fast_root(fcur *c, fcur *m, unsigned *tag)
+{
+    pbw_bytes b;
+    if (c->p == c->end || *c->p >= 0x80)
+        return 0;
+    *tag = *c->p++;
+    return fc_sub(c, m, &b) && c->p == c->end;
+}
+
+static int fast_up(const uint8_t *buf, size_t len, wps_upstream *out, unsigned flags,
+                   wps_stream *rs)
+{
+    fcur c, m;
+    unsigned tag;
+    c.p = buf;
+    c.end = buf + len;
+    c.flags = flags;
+    c.rs = rs;
+    if (!fast_root(&c, &m, &tag))
+        return 0;
+    out->kind = (wps_up_kind)(tag >> 3);
+    switch (tag) {
+    case WPS_UP_SEND_TO_GROUP << 3 | 2:
+        return fast_send_to_group(&m, &out->u.send_to_group);
+    case WPS_UP_JOIN_GROUP << 3 | 2:
+    case WPS_UP_LEAVE_GROUP << 3 | 2:
+        /* join_group and leave_group share the layout */
+        return fast_group_request(&m, &out->u.join_group);
+    case WPS_UP_SEQUENCE_ACK << 3 | 2:
+        out->u.sequence_ack.sequence_id = 0;
+        return fc_opt_u64(&m, 0x08, &out->u.sequence_ack.sequence_id, NULL) && m.p == m.end;
+    case WPS_UP_PING << 3 | 2:
+        return m.p == m.end;
+    default:
+        return 0;
+    }
+}
+
+static int fast_error(fcur *c, unsigned tag, wps_error *e, uint8_t *has)
+{
+    fcur sub;
+    pbw_bytes b;
+    if (!fc_tag(c, tag))
+        return 1;
+    *has = 1;
+    return fc_sub(c, &sub, &b) && fc_opt_string(&sub, 0x0a, &e->name, NULL) &&
+           fc_opt_string(&sub, 0x12, &e->message, NULL) && sub.p == sub.end;
+}
+
+static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsigned flags,
+                     wps_stream *rs)
+{
+    fcur c, m;
+    unsigned tag;
+    uint64_t v;
+    c.p = buf;
+    c.end = buf + len;
+    c.flags = flags;
+    c.rs = rs;
+    if (!fast_root(&c, &m, &tag))
+        return 0;
+    out->kind = (wps_down_kind)(tag >> 3);
+    switch (tag) {
+    case WPS_DOWN_ACK << 3 | 2: {
+        wps_ack *a = &out->u.ack;
+        memset(a, 0, sizeof *a);
+        if (!fc_opt_u64(&m, 0x08, &a->ack_id, NULL))
+            return 0;
+        if (fc_tag(&m, 0x10)) {
+            if (!fc_varint(&m, &v))
+                return 0;
+            a->success = v != 0;
+        }
+        return fast_error(&m, 0x1a, &a->error, &a->has_error) && m.p == m.end;
+    }
+    case WPS_DOWN_DATA << 3 | 2: { /* without metadata or stream */
+        wps_data_message *d = &out->u.data;
+        memset(d, 0, sizeof *d);
+        return fc_opt_string(&m, 0x0a, &d->from, NULL) &&
+               fc_opt_string(&m, 0x12, &d->group, &d->has_group) &&
+               fc_data(&m, 0x1a, &d->data, &d->has_data) &&
+               fc_opt_u64(&m, 0x20, &d->sequence_id, &d->has_sequence_id) && m.p == m.end;
+    }
+    case WPS_DOWN_SYSTEM << 3 | 2: {
+        wps_system *y = &out->u.system;
+        fcur sub;
+        pbw_bytes b;
+        y->kind = WPS_SYSTEM_NONE;
+        if (m.p == m.end)
+            return 1;
+        if (fc_tag(&m, 0x0a)) {
+            wps_connected *k = &y->u.connected;
+            memset(k, 0, sizeof *k);
+            y->kind = WPS_SYSTEM_CONNECTED;
+            return fc_sub(&m, &sub, &b) && m.p == m.end &&
+                   fc_opt_string(&sub, 0x0a, &k->connection_id, NULL) &&
+                   fc_opt_string(&sub, 0x12, &k->user_id, NULL) &&
+                   fc_opt_string(&sub, 0x1a, &k->reconnection_token, &k->has_reconnection_token) &&
+                   sub.p == sub.end;
+        }
+        if (fc_tag(&m, 0x12)) {
+            wps_disconnected *k = &y->u.disconnected;
+            memset(k, 0, sizeof *k);
+            y->kind = WPS_SYSTEM_DISCONNECTED;
+            return fc_sub(&m, &sub, &b) && m.p == m.end &&
+                   fc_opt_string(&sub, 0x12, &k->reason, NULL) && sub.p == sub.end;
+        }
+        return 0;
+    }
+    case WPS_DOWN_PONG << 3 | 2:
+        return m.p == m.end;
+    case WPS_DOWN_STREAM_ACK << 3 | 2: {
+        wps_stream_ack *k = &out->u.stream_ack;
+        memset(k, 0, sizeof *k);
+        return fc_opt_string(&m, 0x0a, &k->stream_id, NULL) &&
+               fc_opt_u64(&m, 0x10, &k->expected_sequence_id, NULL) && m.p == m.end;
+    }
+    default:
+        return 0;
+    }
+}
+#endif /* !WPS_SMALL */
+
 static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *buf,
                               size_t len, unsigned flags, size_t *err_offset)
 {
@@ -667,12 +982,26 @@ static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *
 pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
                                unsigned flags, size_t *err_offset)
 {
+#if !WPS_SMALL
+    if (buf && fast_up(buf, len, out, flags, NULL)) {
+        if (err_offset)
+            *err_offset = len;
+        return PBW_OK;
+    }
+#endif
     return decode_root(&descs[M_UP], (uint8_t *)out, buf, len, flags, err_offset);
 }
 
 pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream *out,
                                  unsigned flags, size_t *err_offset)
 {
+#if !WPS_SMALL
+    if (buf && fast_down(buf, len, out, flags, NULL)) {
+        if (err_offset)
+            *err_offset = len;
+        return PBW_OK;
+    }
+#endif
     return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
 }
 
@@ -869,104 +1198,95 @@ static unsigned oneof_member(const msgdesc *d, const uint8_t *base, int *bad)
     return k;
 }
 
-/* Whether a field goes on the wire: oneof member selected, presence flag
- * set, or (no presence) a non-default value. */
-static int present(const msgdesc *d, const field *f, const uint8_t *base, unsigned member)
+/* Varint size and writer with the one-byte case inline. */
+static inline size_t vsize(uint64_t v)
 {
-    if (d->oneof != NO)
-        return (unsigned)(f->tag >> 3) == member;
-    if (f->has != NO)
-        return base[f->has] != 0;
-    switch (f->type) {
-    case T_STR:
-    case T_BYTES: {
-        pbw_bytes b;
-        memcpy(&b, base + f->off, sizeof b);
-        return b.len != 0;
-    }
-    case T_U64:
-    case T_I64: {
-        uint64_t v;
-        memcpy(&v, base + f->off, sizeof v);
-        return v != 0;
-    }
-    case T_U32: {
-        uint32_t v;
-        memcpy(&v, base + f->off, sizeof v);
-        return v != 0;
-    }
-    case T_BOOL:
-        return base[f->off] != 0;
-    case T_MAP: /* count is the entries on the wire or in the caller's array */
-        return ((const wps_map *)(const void *)(base + f->off))->count != 0;
-    default: /* T_ITEMS */
-        return ((const wps_items *)(const void *)(base + f->off))->count != 0;
-    }
+    return v < 0x80 ? 1 : pbw_varint_size(v);
 }
 
-static uint64_t scalar(const field *f, const uint8_t *base)
+static inline uint8_t *put_varint(uint8_t *w, uint64_t v)
 {
-    uint64_t v;
-    uint32_t v32;
-    switch (f->type) {
-    case T_U32:
-        memcpy(&v32, base + f->off, sizeof v32);
-        return v32;
-    case T_BOOL:
-        return base[f->off] != 0;
-    default:
-        memcpy(&v, base + f->off, sizeof v);
-        return v;
+    if (v < 0x80) {
+        *w = (uint8_t)v;
+        return w + 1;
     }
+    return pbw_write_varint(w, v);
 }
 
+/*
+ * A field goes on the wire when it is the selected oneof member, when its
+ * presence flag is set, or (no presence) when its value is not the default.
+ * Both passes decide it in the same switch that handles the field's type;
+ * fields that are holes in a table (tag 0, type 0) fall through.
+ */
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
 {
     size_t total = 0;
-    unsigned member = 0, i = 0, last = d->nfields;
+    unsigned i = 0, last = d->nfields;
 
     if (d->oneof != NO) {
         /* Only the selected member is written: go straight to it. */
-        if ((member = oneof_member(d, base, &z->bad)) == 0)
+        unsigned member = oneof_member(d, base, &z->bad);
+        if (member == 0)
             return 0;
         i = member - 1;
         last = member;
     }
     for (; i < last; i++) {
         const field *f = &d->fields[i];
-        if (f->tag == 0 || !present(d, f, base, member))
-            continue;
+        const uint8_t *v = base + f->off;
+        int flagged = d->oneof != NO || (f->has != NO && base[f->has]);
         switch (f->type) {
         case T_STR:
         case T_BYTES: {
-            pbw_bytes b;
-            memcpy(&b, base + f->off, sizeof b);
-            total += len_size(f->tag, b.len);
+            size_t len = ((const pbw_bytes *)(const void *)v)->len;
+            if (flagged || len)
+                total += tag_size(f->tag) + vsize(len) + len;
             break;
         }
-        case T_MSG: {
-            unsigned slot = z->n++;
-            size_t n = msg_size(&descs[f->sub], base + f->off, z);
-            z->sizes[slot] = n;
-            total += len_size(f->tag, n);
+        case T_U64:
+        case T_I64: {
+            uint64_t x;
+            memcpy(&x, v, sizeof x);
+            if (flagged || x)
+                total += tag_size(f->tag) + vsize(x);
             break;
         }
+        case T_U32: {
+            uint32_t x;
+            memcpy(&x, v, sizeof x);
+            if (flagged || x)
+                total += tag_size(f->tag) + vsize(x);
+            break;
+        }
+        case T_BOOL:
+            if (flagged || *v)
+                total += tag_size(f->tag) + 1;
+            break;
+        case T_MSG:
+            if (flagged) {
+                unsigned slot = z->n++;
+                size_t n = msg_size(&descs[f->sub], v, z);
+                z->sizes[slot] = n;
+                total += tag_size(f->tag) + vsize(n) + n;
+            }
+            break;
         case T_MAP:
-            total += map_size(f->tag, (const wps_map *)(const void *)(base + f->off));
+            if (((const wps_map *)(const void *)v)->count)
+                total += map_size(f->tag, (const wps_map *)(const void *)v);
             break;
         case T_ITEMS:
-            total += items_size(f->tag, (const wps_items *)(const void *)(base + f->off),
-                                &z->bad);
+            if (((const wps_items *)(const void *)v)->count)
+                total += items_size(f->tag, (const wps_items *)(const void *)v, &z->bad);
             break;
         default:
-            total += tag_size(f->tag) + pbw_varint_size(scalar(f, base));
             break;
         }
     }
     return total;
 }
 
-static uint8_t *put_tag(uint8_t *w, unsigned tag)
+static inline uint8_t *put_tag(uint8_t *w, unsigned tag)
 {
     if (tag < 0x80) {
         *w++ = (uint8_t)tag;
@@ -977,12 +1297,12 @@ static uint8_t *put_tag(uint8_t *w, unsigned tag)
     return w;
 }
 
-static uint8_t *put_len(uint8_t *w, unsigned tag, size_t len)
+static inline uint8_t *put_len(uint8_t *w, unsigned tag, size_t len)
 {
-    return pbw_write_varint(put_tag(w, tag), len);
+    return put_varint(put_tag(w, tag), len);
 }
 
-static uint8_t *put_view(uint8_t *w, unsigned tag, const uint8_t *src, size_t len)
+static inline uint8_t *put_view(uint8_t *w, unsigned tag, const uint8_t *src, size_t len)
 {
     w = put_len(w, tag, len);
     if (len)
@@ -1020,24 +1340,27 @@ static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigne
 
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr)
 {
-    unsigned member = 0, i = 0, last = d->nfields;
-    int bad = 0;
+    unsigned i = 0, last = d->nfields;
 
     if (d->oneof != NO) {
-        if ((member = oneof_member(d, base, &bad)) == 0)
+        int bad = 0;
+        unsigned member = oneof_member(d, base, &bad);
+        if (member == 0)
             return w;
         i = member - 1;
         last = member;
     }
     for (; i < last; i++) {
         const field *f = &d->fields[i];
-        if (f->tag == 0 || !present(d, f, base, member))
-            continue;
+        const uint8_t *v = base + f->off;
+        int flagged = d->oneof != NO || (f->has != NO && base[f->has]);
         switch (f->type) {
         case T_STR:
         case T_BYTES: {
             pbw_bytes b;
-            memcpy(&b, base + f->off, sizeof b);
+            memcpy(&b, v, sizeof b);
+            if (!flagged && !b.len)
+                break;
             if (wr->split && f->sub == PAYLOAD) {
                 w = put_len(w, f->tag, b.len);
                 wr->head_end = w;
@@ -1046,14 +1369,39 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
             }
             break;
         }
+        case T_U64:
+        case T_I64: {
+            uint64_t x;
+            memcpy(&x, v, sizeof x);
+            if (flagged || x)
+                w = put_varint(put_tag(w, f->tag), x);
+            break;
+        }
+        case T_U32: {
+            uint32_t x;
+            memcpy(&x, v, sizeof x);
+            if (flagged || x)
+                w = put_varint(put_tag(w, f->tag), x);
+            break;
+        }
+        case T_BOOL:
+            if (flagged || *v) {
+                w = put_tag(w, f->tag);
+                *w++ = *v != 0;
+            }
+            break;
         case T_MSG:
-            w = put_len(w, f->tag, wr->z->sizes[wr->next++]);
-            w = msg_write(&descs[f->sub], base + f->off, w, wr);
+            if (flagged) {
+                w = put_len(w, f->tag, wr->z->sizes[wr->next++]);
+                w = msg_write(&descs[f->sub], v, w, wr);
+            }
             break;
         case T_MAP: {
             wps_map_iter it;
             wps_kv kv;
-            wps_map_begin(&it, (const wps_map *)(const void *)(base + f->off));
+            if (!((const wps_map *)(const void *)v)->count)
+                break;
+            wps_map_begin(&it, (const wps_map *)(const void *)v);
             while (wps_map_next(&it, &kv)) {
                 w = put_len(w, f->tag, entry_body_size(&kv));
                 w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
@@ -1064,13 +1412,14 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
         case T_ITEMS: {
             wps_items_iter it;
             wps_group_state_item item;
-            wps_items_begin(&it, (const wps_items *)(const void *)(base + f->off));
+            if (!((const wps_items *)(const void *)v)->count)
+                break;
+            wps_items_begin(&it, (const wps_items *)(const void *)v);
             while (wps_items_next(&it, &item))
                 w = item_write(&item, w, f->tag);
             break;
         }
         default:
-            w = pbw_write_varint(put_tag(w, f->tag), scalar(f, base));
             break;
         }
     }
@@ -1225,14 +1574,27 @@ WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_mess
 static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
                         size_t cap, uint64_t total, unsigned flags)
 {
-    memset(s, 0, offsetof(wps_stream, groups));
+    /* Only what is read before it is written; the rest is set on the way
+     * (elem, acc, err, the other frames, tag, root_len_at, group_at, utf8). */
     s->msg = msg;
     s->scratch = scratch;
     s->scratch_cap = scratch ? cap : 0;
+    s->scratch_len = 0;
+    s->field_at = 0;
+    s->pos = 0;
     s->frame_end[0] = total;
+    s->frame_base[0] = 0;
+    s->frame_base[1] = 0;
     s->frame_desc[0] = (uint8_t)(root - descs);
-    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->depth = 0;
     s->state = S_TAG;
+    s->nbytes = 0;
+    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->status = 0;
+    s->held = 0;
+    s->pending = 0;
+    s->payload = 0;
+    s->ngroups = 0;
     set_kind(msg + root->oneof, 0);
 }
 
@@ -1522,6 +1884,7 @@ static void stream_whole(wps_stream *s, const field *f)
     }
 }
 
+#if !WPS_SMALL
 /*
  * The fast path: whole known fields that lie entirely within the chunk and
  * their frame, decoded in a loop, frames opened and closed on the way.  It
@@ -1602,6 +1965,7 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
     s->pos = pos0 + (uint64_t)(p - p0);
     return p;
 }
+#endif /* !WPS_SMALL */
 
 /* Appends a record (one-byte tag, length, bytes) to the scratch buffer and
  * returns where its bytes went.  Room is the caller's business. */
@@ -1616,6 +1980,7 @@ static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, 
     return w;
 }
 
+#if !WPS_SMALL
 /*
  * The common case: the whole frame is in this chunk and the scratch buffer
  * is as large as the frame.  The one-shot decoder decodes it (the same
@@ -1629,17 +1994,28 @@ NOINLINE static void stream_whole_frame(wps_stream *s, const uint8_t *p)
     const msgdesc *root = &descs[s->frame_desc[0]];
     const uint8_t *e = p;
     wps_data *data;
-    size_t at;
-    pbw_status st = decode(root, s->msg, p, (size_t)s->frame_end[0], s->flags, 0, s, &e);
+    size_t at, len = (size_t)s->frame_end[0];
+    pbw_status st = PBW_OK;
 
-    if (st != PBW_OK) {
-        stream_error(s, st, (uint64_t)(e - p));
-        return;
+#if !WPS_SMALL
+    /* the fast path notes the MessageData's offset in field_at */
+    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s)
+                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s)) {
+        at = s->field_at;
+    } else
+#endif
+    {
+        s->scratch_len = 0; /* whatever the fast path copied before giving up */
+        st = decode(root, s->msg, p, len, s->flags, 0, s, &e);
+        if (st != PBW_OK) {
+            stream_error(s, st, (uint64_t)(e - p));
+            return;
+        }
+        at = payload_of(root, s->msg);
     }
     s->state = S_REPLAY;
     s->nbytes = R_BEFORE;
     s->acc = s->frame_end[0]; /* no payload: consume it all */
-    at = payload_of(root, s->msg);
     if (at == 0)
         return;
     data = (wps_data *)(void *)(s->msg + at);
@@ -1662,28 +2038,30 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
                                      wps_stream_event *ev)
 {
     const uint8_t *p = *pp;
-    size_t avail = p ? (size_t)(end - p) : 0, n = avail < s->acc ? avail : (size_t)s->acc;
+    size_t avail = p ? (size_t)(end - p) : 0, n;
 
-    if (s->nbytes != R_DONE && s->nbytes != R_PAYLOAD && n) {
-        *pp = p + n; /* before or after the payload: just consume */
-        s->pos += n;
-        s->acc -= n;
-    }
     ev->kind = (wps_data_kind)s->payload;
+    ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
     switch (s->nbytes) {
     case R_BEFORE:
+    case R_AFTER:
+        n = avail < s->acc ? avail : (size_t)s->acc;
+        if (n) { /* before or after the payload: just consume */
+            *pp = p += n;
+            avail -= n;
+            s->pos += n;
+            s->acc -= n;
+        }
         if (s->acc)
             return PBW_NEED_MORE;
-        if (!s->payload)
+        if (s->nbytes == R_AFTER || !s->payload)
             break;
-        s->nbytes = R_PAYLOAD;
+        s->nbytes = R_PAYLOAD; /* at the payload: begin, with the bytes at hand */
         s->acc = ev->data->bytes.len;
         ev->type = WPS_EV_PAYLOAD_BEGIN;
-        ev->length = s->acc;
-        return PBW_OK;
+        goto bytes;
     case R_PAYLOAD:
         if (s->acc == 0) {
             s->nbytes = R_AFTER;
@@ -1692,20 +2070,20 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
             ev->length = 0;
             return PBW_OK;
         }
-        if (n == 0)
+        if (avail == 0)
             return PBW_NEED_MORE;
         ev->type = WPS_EV_PAYLOAD_CHUNK;
+    bytes:
         ev->length = s->acc;
-        ev->chunk.ptr = p;
-        ev->chunk.len = n;
-        *pp = p + n;
-        s->pos += n;
-        s->acc -= n;
+        n = avail < s->acc ? avail : (size_t)s->acc;
+        if (n) {
+            ev->chunk.ptr = p;
+            ev->chunk.len = n;
+            *pp = p + n;
+            s->pos += n;
+            s->acc -= n;
+        }
         return PBW_OK;
-    case R_AFTER:
-        if (s->acc)
-            return PBW_NEED_MORE;
-        break;
     default:
         break;
     }
@@ -1716,6 +2094,7 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
     ev->data = NULL;
     return PBW_OK;
 }
+#endif /* !WPS_SMALL */
 
 /* The general machine: byte by byte where it must, whole fields where it
  * can (stream_fast). */
@@ -1732,7 +2111,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
     for (;;) {
         size_t avail = p ? (size_t)(end - p) : 0;
 
-        if (s->pending) {
+        if (s->pending & (EV_DISCARD | EV_END)) {
             ev->chunk.ptr = NULL;
             ev->chunk.len = 0;
             if (s->pending & EV_DISCARD) {
@@ -1741,11 +2120,11 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
                 ev->kind = WPS_DATA_NONE;
                 ev->length = 0;
                 ev->data = NULL;
-            } else {
-                ev->type = s->pending & EV_BEGIN ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_END;
-                s->pending &= (uint8_t)~(s->pending & EV_BEGIN ? EV_BEGIN : EV_END);
+            } else if (s->pending & EV_END) {
+                s->pending &= (uint8_t)~EV_END;
+                ev->type = WPS_EV_PAYLOAD_END;
                 ev->kind = (wps_data_kind)s->payload;
-                ev->length = s->acc;
+                ev->length = 0;
                 ev->data = payload_data(s);
             }
             result = PBW_OK;
@@ -1753,6 +2132,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
         }
         switch (s->state) {
         case S_TAG:
+#if !WPS_SMALL
             if (s->nbytes == 0 && s->ngroups == 0 && avail) {
                 const uint8_t *q = stream_fast(s, p, end);
                 if (q != p || s->state != S_TAG || s->pending) {
@@ -1760,6 +2140,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
                     continue;
                 }
             }
+#endif
             if (s->pos == s->frame_end[s->depth] && s->nbytes == 0) {
                 if (s->ngroups) {
                     stream_fail(s, PBW_E_OPEN_GROUP, s->group_at);
@@ -1821,9 +2202,11 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             continue;
         }
         case S_PAYLOAD: {
+            /* PAYLOAD_BEGIN carries the bytes at hand, CHUNK the rest */
             size_t n = avail < s->acc ? avail : (size_t)s->acc;
             int text = s->payload == WPS_DATA_TEXT || s->payload == WPS_DATA_JSON;
-            if (s->acc == 0) {
+            int begin = s->pending & EV_BEGIN;
+            if (!begin && s->acc == 0) {
                 if (text && !(s->flags & WPS_DECODE_NO_UTF8) && !pbw_utf8_finish(&s->utf8)) {
                     stream_fail(s, PBW_E_UTF8, s->pos - s->utf8.seen);
                     continue;
@@ -1832,24 +2215,27 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
                 s->state = S_TAG;
                 continue;
             }
-            if (n == 0)
+            if (!begin && n == 0)
                 break;
-            if (text && !(s->flags & WPS_DECODE_NO_UTF8)) {
+            if (n && text && !(s->flags & WPS_DECODE_NO_UTF8)) {
                 size_t ok = pbw_utf8_feed(&s->utf8, p, n);
                 if (ok < n) {
                     stream_fail(s, PBW_E_UTF8, s->pos + ok - s->utf8.seen);
                     continue;
                 }
             }
-            ev->type = WPS_EV_PAYLOAD_CHUNK;
+            s->pending &= (uint8_t)~EV_BEGIN;
+            ev->type = begin ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_CHUNK;
             ev->length = s->acc;
             ev->kind = (wps_data_kind)s->payload;
-            ev->chunk.ptr = p;
+            ev->chunk.ptr = n ? p : NULL;
             ev->chunk.len = n;
             ev->data = payload_data(s);
-            p += n;
-            s->pos += n;
-            s->acc -= n;
+            if (n) {
+                p += n;
+                s->pos += n;
+                s->acc -= n;
+            }
             result = PBW_OK;
             break;
         }
@@ -1893,6 +2279,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
 
     if (pp == NULL)
         pp = &none;
+#if !WPS_SMALL
     if (s->state == S_REPLAY)
         return replay_next(s, pp, end, ev);
     if (s->pos == 0 && s->state == S_TAG && s->nbytes == 0 && *pp &&
@@ -1901,6 +2288,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
         if (s->state == S_REPLAY)
             return replay_next(s, pp, end, ev);
     }
+#endif
     return stream_general(s, pp, end, ev);
 }
 

@@ -535,17 +535,19 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
  *     and a field repeated on the wire takes room for every occurrence: a
  *     scratch buffer as large as the frame is always enough.
  *   - payloads (text_data, binary_data, json_data, Any.value) are not
- *     copied: they come out as PAYLOAD_BEGIN (total length) / PAYLOAD_CHUNK
- *     (views into your input) / PAYLOAD_END events, so a payload of any
- *     size passes through fixed memory.  Text and JSON are UTF-8-checked
- *     across chunk boundaries.  In the struct the payload's view is
- *     {NULL, length}: the bytes are what the chunks carried.
+ *     copied: they come out as PAYLOAD_BEGIN (the total length, and the
+ *     first bytes at hand) / PAYLOAD_CHUNK (more bytes) / PAYLOAD_END
+ *     events, the bytes as views into your input, so a payload of any size
+ *     passes through fixed memory.  Text and JSON are UTF-8-checked across
+ *     chunk boundaries.  In the struct the payload's view is {NULL, length}:
+ *     the bytes are what BEGIN and the chunks carried.
  *   - data.raw is {NULL, 0} (the MessageData bytes were never in memory).
  *
  * Last wins: a payload field can occur more than once, and a oneof switch
  * can clear one already delivered.  So: on PAYLOAD_BEGIN drop whatever
- * payload bytes you hold and start collecting anew; on PAYLOAD_DISCARD drop
- * them.  At MESSAGE_END, what you hold is exactly the struct's payload.
+ * payload bytes you hold and start collecting anew (with BEGIN's own
+ * bytes); on PAYLOAD_DISCARD drop them.  At MESSAGE_END, what you hold is
+ * exactly the struct's payload.
  *
  * The common case is fast: when the declared length is known, the whole
  * frame is in the chunk and the scratch buffer is as large as the frame,
@@ -570,7 +572,8 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 #define WPS_LEN_UNKNOWN UINT64_MAX
 
 typedef enum wps_stream_event_type {
-    WPS_EV_PAYLOAD_BEGIN = 1, /* a payload starts: kind, length, data */
+    WPS_EV_PAYLOAD_BEGIN = 1, /* a payload starts: kind, length, data, and in
+                               * chunk its first bytes (possibly none) */
     WPS_EV_PAYLOAD_CHUNK,     /* its next bytes: chunk (never empty) */
     WPS_EV_PAYLOAD_END,       /* it is complete (and, for text, valid UTF-8) */
     WPS_EV_PAYLOAD_DISCARD,   /* the payload delivered so far no longer counts */
@@ -583,8 +586,9 @@ typedef struct wps_stream_event {
     uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length;
                          * PAYLOAD_CHUNK: its bytes still to come, this
                          * chunk's included */
-    pbw_bytes chunk;    /* PAYLOAD_CHUNK: a view into the input passed to this
-                         * call, valid as long as that input is */
+    pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes, a view
+                         * into the input passed to this call, valid as long
+                         * as that input is ({NULL, 0} for none) */
     wps_data *data;     /* payload events: the wps_data in your struct that the
                          * payload belongs to */
 } wps_stream_event;
