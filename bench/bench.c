@@ -127,7 +127,7 @@ static uint64_t stream_one(const corpus *c, size_t i, any_msg *m, size_t chunk)
         const uint8_t *stop = (size_t)(end - p) > chunk ? p + chunk : end;
         pbw_status st;
         while ((st = wps_stream_next(&s, &p, stop, &ev)) == PBW_OK) {
-            if (ev.type == WPS_EV_PAYLOAD_CHUNK)
+            if (ev.type == WPS_EV_PAYLOAD_CHUNK || ev.type == WPS_EV_PAYLOAD_BEGIN)
                 payload += ev.chunk.len;
             else if (ev.type == WPS_EV_MESSAGE_END)
                 return payload + 1;

@@ -110,6 +110,7 @@ differential() {
 }
 
 part unit $B/run_tests
+part unit-small $B/run_tests_small
 san_cc=$(command -v clang >/dev/null 2>&1 && echo clang || echo cc)
 if echo 'int main(void){return 0;}' | $san_cc -fsanitize=address,undefined -x c - -o $B/san-probe \
         >/dev/null 2>&1; then

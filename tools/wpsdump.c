@@ -169,12 +169,17 @@ typedef struct payload_sink {
 static int on_event(payload_sink *k, const wps_stream_event *ev)
 {
     switch (ev->type) {
-    case WPS_EV_PAYLOAD_BEGIN: /* a new payload replaces the one held */
     case WPS_EV_PAYLOAD_DISCARD:
-        k->data = ev->type == WPS_EV_PAYLOAD_BEGIN ? ev->data : NULL;
+        k->data = NULL;
         k->len = 0;
         break;
+    case WPS_EV_PAYLOAD_BEGIN: /* a new payload replaces the one held */
+        k->data = ev->data;
+        k->len = 0;
+        /* fall through - its first bytes */
     case WPS_EV_PAYLOAD_CHUNK:
+        if (ev->chunk.len == 0)
+            break;
         if (k->len + ev->chunk.len > k->cap) {
             k->cap = (k->len + ev->chunk.len) * 2;
             if (!(k->buf = realloc(k->buf, k->cap)))
