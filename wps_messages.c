@@ -1515,9 +1515,242 @@ pbw_status wps_downstream_encode_split(const wps_downstream *msg, uint8_t *dst, 
     return encode_split(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, head_len, tail_len);
 }
 
+#if !WPS_SMALL
+/* ---- fast encoders for the frequent messages ------------------------
+ *
+ * Straight-line size and write for the message types that make up most
+ * traffic; the same bytes as the general encoder (the tests compare both).
+ * They decline - and the general encoder takes over - for anything else:
+ * other types, maps, stream info, a kind outside its enum. */
+
+static inline size_t fe_str(pbw_bytes b, int forced)
+{
+    return b.len || forced ? 1 + vsize(b.len) + b.len : 0;
+}
+
+static inline size_t fe_u64(uint64_t v, int forced)
+{
+    return v || forced ? 1 + vsize(v) : 0;
+}
+
+static inline uint8_t *fw_str(uint8_t *w, unsigned tag, pbw_bytes b, int forced)
+{
+    return b.len || forced ? put_view(w, tag, b.ptr, b.len) : w;
+}
+
+static inline uint8_t *fw_u64(uint8_t *w, unsigned tag, uint64_t v, int forced)
+{
+    return v || forced ? put_varint(put_tag(w, tag), v) : w;
+}
+
+/* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */
+static size_t fe_data(const wps_data *d)
+{
+    switch (d->kind) {
+    case WPS_DATA_NONE:
+        return 0;
+    case WPS_DATA_TEXT:
+    case WPS_DATA_BINARY:
+    case WPS_DATA_JSON:
+        return fe_str(d->bytes, 1);
+    case WPS_DATA_PROTOBUF: {
+        size_t a = fe_str(d->type_url, 0) + fe_str(d->bytes, 0);
+        return 1 + vsize(a) + a;
+    }
+    default:
+        return (size_t)-1;
+    }
+}
+
+static uint8_t *fw_data(uint8_t *w, unsigned tag, const wps_data *d, size_t n)
+{
+    w = put_len(w, tag, n);
+    if (d->kind == WPS_DATA_PROTOBUF) {
+        w = put_len(w, 3 << 3 | 2, fe_str(d->type_url, 0) + fe_str(d->bytes, 0));
+        w = fw_str(w, 0x0a, d->type_url, 0);
+        return fw_str(w, 0x12, d->bytes, 0);
+    }
+    return d->kind ? fw_str(w, (unsigned)d->kind << 3 | 2, d->bytes, 1) : w;
+}
+
+/* An optional sub-message field whose contents are `n` bytes. */
+static inline size_t fe_sub(size_t n, int present)
+{
+    return present ? 1 + vsize(n) + n : 0;
+}
+
+/* Declines with 0; otherwise *size is the encoding's size, written to dst
+ * when dst is not NULL and it fits in cap. */
+static int fast_up_encode(const wps_upstream *m, uint8_t *dst, size_t cap, size_t *size)
+{
+    unsigned tag = (unsigned)m->kind << 3 | 2;
+    size_t n, dn = 0, total;
+    uint8_t *w = dst;
+
+    switch (m->kind) {
+    case WPS_UP_NONE:
+        *size = 0;
+        return 1;
+    case WPS_UP_SEND_TO_GROUP: {
+        const wps_send_to_group *s = &m->u.send_to_group;
+        if (s->metadata.count || s->has_stream ||
+            (s->has_data && (dn = fe_data(&s->data)) == (size_t)-1))
+            return 0;
+        n = fe_str(s->group, 0) + fe_u64(s->ack_id, s->has_ack_id) + fe_sub(dn, s->has_data) +
+            (s->has_no_echo ? 2 : 0) + fe_u64(s->ttl_seconds, s->has_ttl_seconds);
+        *size = total = tag_size(tag) + vsize(n) + n;
+        if (!dst || total > cap)
+            return 1;
+        w = put_len(w, tag, n);
+        w = fw_str(w, 0x0a, s->group, 0);
+        w = fw_u64(w, 0x10, s->ack_id, s->has_ack_id);
+        if (s->has_data)
+            w = fw_data(w, 0x1a, &s->data, dn);
+        if (s->has_no_echo) {
+            *w++ = 0x20;
+            *w++ = s->no_echo != 0;
+        }
+        fw_u64(w, 0x28, s->ttl_seconds, s->has_ttl_seconds);
+        return 1;
+    }
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: {
+        /* the four members share the layout */
+        const wps_group_request *r = &m->u.join_group;
+        n = fe_str(r->group, 0) + fe_u64(r->ack_id, r->has_ack_id);
+        *size = total = tag_size(tag) + vsize(n) + n;
+        if (!dst || total > cap)
+            return 1;
+        w = fw_str(put_len(w, tag, n), 0x0a, r->group, 0);
+        fw_u64(w, 0x10, r->ack_id, r->has_ack_id);
+        return 1;
+    }
+    case WPS_UP_SEQUENCE_ACK:
+        n = fe_u64(m->u.sequence_ack.sequence_id, 0);
+        *size = total = 1 + vsize(n) + n;
+        if (dst && total <= cap)
+            fw_u64(put_len(w, tag, n), 0x08, m->u.sequence_ack.sequence_id, 0);
+        return 1;
+    case WPS_UP_PING:
+        *size = 2;
+        if (dst && cap >= 2)
+            put_len(w, tag, 0);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static size_t fe_error(const wps_error *e)
+{
+    return fe_str(e->name, 0) + fe_str(e->message, 0);
+}
+
+static uint8_t *fw_error(uint8_t *w, unsigned tag, const wps_error *e, size_t n)
+{
+    return fw_str(fw_str(put_len(w, tag, n), 0x0a, e->name, 0), 0x12, e->message, 0);
+}
+
+static int fast_down_encode(const wps_downstream *m, uint8_t *dst, size_t cap, size_t *size)
+{
+    unsigned tag = (unsigned)m->kind << 3 | 2;
+    size_t n, sn = 0, total;
+    uint8_t *w = dst;
+
+    switch (m->kind) {
+    case WPS_DOWN_NONE:
+        *size = 0;
+        return 1;
+    case WPS_DOWN_ACK: {
+        const wps_ack *a = &m->u.ack;
+        if (a->has_error)
+            sn = fe_error(&a->error);
+        n = fe_u64(a->ack_id, 0) + (a->success ? 2 : 0) + fe_sub(sn, a->has_error);
+        *size = total = 1 + vsize(n) + n;
+        if (!dst || total > cap)
+            return 1;
+        w = fw_u64(put_len(w, tag, n), 0x08, a->ack_id, 0);
+        if (a->success) {
+            *w++ = 0x10;
+            *w++ = 1;
+        }
+        if (a->has_error)
+            fw_error(w, 0x1a, &a->error, sn);
+        return 1;
+    }
+    case WPS_DOWN_DATA: {
+        const wps_data_message *d = &m->u.data;
+        if (d->metadata.count || d->has_stream ||
+            (d->has_data && (sn = fe_data(&d->data)) == (size_t)-1))
+            return 0;
+        n = fe_str(d->from, 0) + fe_str(d->group, d->has_group) + fe_sub(sn, d->has_data) +
+            fe_u64(d->sequence_id, d->has_sequence_id);
+        *size = total = 1 + vsize(n) + n;
+        if (!dst || total > cap)
+            return 1;
+        w = fw_str(put_len(w, tag, n), 0x0a, d->from, 0);
+        w = fw_str(w, 0x12, d->group, d->has_group);
+        if (d->has_data)
+            w = fw_data(w, 0x1a, &d->data, sn);
+        fw_u64(w, 0x20, d->sequence_id, d->has_sequence_id);
+        return 1;
+    }
+    case WPS_DOWN_SYSTEM: {
+        const wps_system *y = &m->u.system;
+        if (y->kind == WPS_SYSTEM_CONNECTED) {
+            const wps_connected *k = &y->u.connected;
+            sn = fe_str(k->connection_id, 0) + fe_str(k->user_id, 0) +
+                 fe_str(k->reconnection_token, k->has_reconnection_token);
+        } else if (y->kind == WPS_SYSTEM_DISCONNECTED) {
+            sn = fe_str(y->u.disconnected.reason, 0);
+        } else if (y->kind != WPS_SYSTEM_NONE) {
+            return 0;
+        }
+        n = y->kind ? 1 + vsize(sn) + sn : 0;
+        *size = total = 1 + vsize(n) + n;
+        if (!dst || total > cap)
+            return 1;
+        w = put_len(w, tag, n);
+        if (y->kind == WPS_SYSTEM_CONNECTED) {
+            const wps_connected *k = &y->u.connected;
+            w = fw_str(put_len(w, 0x0a, sn), 0x0a, k->connection_id, 0);
+            w = fw_str(w, 0x12, k->user_id, 0);
+            fw_str(w, 0x1a, k->reconnection_token, k->has_reconnection_token);
+        } else if (y->kind == WPS_SYSTEM_DISCONNECTED) {
+            fw_str(put_len(w, 0x12, sn), 0x12, y->u.disconnected.reason, 0);
+        }
+        return 1;
+    }
+    case WPS_DOWN_PONG:
+        *size = 2;
+        if (dst && cap >= 2)
+            put_len(w, tag, 0);
+        return 1;
+    case WPS_DOWN_STREAM_ACK: {
+        const wps_stream_ack *k = &m->u.stream_ack;
+        n = fe_str(k->stream_id, 0) + fe_u64(k->expected_sequence_id, 0);
+        *size = total = 1 + vsize(n) + n;
+        if (dst && total <= cap)
+            fw_u64(fw_str(put_len(w, tag, n), 0x0a, k->stream_id, 0), 0x10,
+                   k->expected_sequence_id, 0);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+#endif /* !WPS_SMALL */
+
 size_t wps_upstream_size(const wps_upstream *msg)
 {
     sizer z;
+#if !WPS_SMALL
+    size_t n;
+    if (fast_up_encode(msg, NULL, 0, &n))
+        return n;
+#endif
     z.n = 0;
     z.bad = 0;
     return msg_size(&descs[M_UP], (const uint8_t *)msg, &z);
@@ -1526,6 +1759,11 @@ size_t wps_upstream_size(const wps_upstream *msg)
 size_t wps_downstream_size(const wps_downstream *msg)
 {
     sizer z;
+#if !WPS_SMALL
+    size_t n;
+    if (fast_down_encode(msg, NULL, 0, &n))
+        return n;
+#endif
     z.n = 0;
     z.bad = 0;
     return msg_size(&descs[M_DOWN], (const uint8_t *)msg, &z);
@@ -1534,12 +1772,20 @@ size_t wps_downstream_size(const wps_downstream *msg)
 pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                size_t *written)
 {
+#if !WPS_SMALL
+    if (fast_up_encode(msg, dst, cap, written))
+        return *written > cap ? PBW_E_NOSPACE : PBW_OK;
+#endif
     return encode_root(&descs[M_UP], (const uint8_t *)msg, dst, cap, written);
 }
 
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
                                  size_t *written)
 {
+#if !WPS_SMALL
+    if (fast_down_encode(msg, dst, cap, written))
+        return *written > cap ? PBW_E_NOSPACE : PBW_OK;
+#endif
     return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
 }
 
