@@ -470,8 +470,71 @@ static void test_flags_and_errors(void)
     CHECK_STATUS(wps_upstream_decode(in, n, &m, 0, NULL), PBW_E_TRUNCATED);
 }
 
+/* Every status code comes out of the public API somewhere: one way each. */
+static void test_every_status(void)
+{
+    static const struct {
+        const char *hex;
+        pbw_status want;
+    } decode_cases[] = {
+        {"4a00", PBW_OK},
+        {"0880", PBW_E_TRUNCATED},                           /* a varint cut short */
+        {"08ffffffffffffffffffff01", PBW_E_VARINT},           /* 11-byte varint */
+        {"0001", PBW_E_FIELD_ZERO},                           /* tag 00 */
+        {"0f", PBW_E_WIRE_TYPE},                              /* wire type 7 */
+        {"0a05", PBW_E_LENGTH},                               /* length past the end */
+        {"0c", PBW_E_END_GROUP},                              /* stray end-group */
+        {"0b", PBW_E_OPEN_GROUP},                             /* group never closed */
+        {"0a040a02c0af", PBW_E_UTF8},                         /* overlong '/' */
+    };
+    int seen[PBW_STATUS_COUNT] = {0};
+    unsigned char buf[512], out[8];
+    size_t i, n, off;
+    wps_upstream m;
+    wps_stream s;
+    wps_stream_event ev;
+    const uint8_t *p;
+    pbw_status st;
+
+    test_context("every status");
+    for (i = 0; i < sizeof decode_cases / sizeof decode_cases[0]; i++) {
+        n = test_unhex(decode_cases[i].hex, buf);
+        st = wps_upstream_decode(buf, n, &m, 0, &off);
+        CHECK_STATUS(st, decode_cases[i].want);
+        seen[st] = 1;
+    }
+    /* 101 nested unknown groups: deeper than PBW_MAX_DEPTH */
+    for (n = 0; n < 101; n++)
+        buf[n] = 0x0b;
+    st = wps_upstream_decode(buf, n, &m, 0, &off);
+    CHECK_STATUS(st, PBW_E_DEPTH);
+    seen[st] = 1;
+    /* the streaming decoder needs more input */
+    wps_stream_init_upstream(&s, &m, out, sizeof out, WPS_LEN_UNKNOWN, 0);
+    p = buf;
+    n = test_unhex("0a02", buf);
+    st = wps_stream_next(&s, &p, buf + n, &ev);
+    CHECK_STATUS(st, PBW_NEED_MORE);
+    seen[st] = 1;
+    /* encoding into too small a buffer, and an invalid kind */
+    memset(&m, 0, sizeof m);
+    m.kind = WPS_UP_PING;
+    st = wps_upstream_encode(&m, out, 1, &n);
+    CHECK_STATUS(st, PBW_E_NOSPACE);
+    seen[st] = 1;
+    m.kind = (wps_up_kind)3;
+    st = wps_upstream_encode(&m, out, sizeof out, &n);
+    CHECK_STATUS(st, PBW_E_ARG);
+    seen[st] = 1;
+    for (i = 0; i < PBW_STATUS_COUNT; i++) {
+        test_context("every status: %s", pbw_status_name((pbw_status)i));
+        CHECK(seen[i]);
+    }
+}
+
 void suite_messages(void)
 {
+    test_every_status();
     test_views_and_presence();
     test_oneof_and_merge();
     test_maps();
