@@ -22,6 +22,20 @@
 #endif
 #endif
 
+/*
+ * WPS_NO_ENCODER leaves out sizing and encoding (wps_*_size, wps_*_encode,
+ * wps_*_encode_split); WPS_NO_STREAM leaves out the streaming decoder.  For
+ * images that only decode, or only decode whole frames.  (With
+ * -ffunction-sections and --gc-sections the linker drops unused entry points
+ * anyway; these say it in the source and need no linker flags.)
+ */
+#ifndef WPS_NO_ENCODER
+#define WPS_NO_ENCODER 0
+#endif
+#ifndef WPS_NO_STREAM
+#define WPS_NO_STREAM 0
+#endif
+
 /* C99 has no static_assert. */
 #define WPS__ASSERT(name, cond) typedef char wps__assert_##name[(cond) ? 1 : -1]
 
@@ -348,10 +362,6 @@ static void set_kind(uint8_t *p, unsigned v)
     memcpy(p, &k, sizeof k);
 }
 
-static size_t tag_size(unsigned tag)
-{
-    return tag < 0x80 ? 1 : 2; /* field numbers stay below 32 */
-}
 
 /* ---- decode: what a field does to the struct ---------------------------
  *
@@ -508,7 +518,18 @@ static inline int varint12(const uint8_t **pp, const uint8_t *end, uint64_t *v)
     return 0;
 }
 
-static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len);
+/* Appends a record (one-byte tag, length, bytes) to the scratch buffer and
+ * returns where its bytes went.  Room is the caller's business. */
+static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len)
+{
+    uint8_t *w = s->scratch + s->scratch_len;
+    *w++ = (uint8_t)(num << 3 | PBW_WT_LEN);
+    w = pbw_write_varint(w, len);
+    if (len)
+        memcpy(w, src, len);
+    s->scratch_len = (size_t)(w + len - s->scratch);
+    return w;
+}
 
 /*
  * Decodes buf[0..len) as message `root` into out (NULL: validate only).
@@ -1121,6 +1142,31 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
     return 0;
 }
 
+#if !WPS_NO_ENCODER || (!WPS_NO_STREAM && !WPS_SMALL)
+/* Offset in the message of the MessageData of its selected member, or 0
+ * when it has none (offset 0 is the root's kind, never a MessageData). */
+static size_t payload_of(const msgdesc *d, const uint8_t *msg)
+{
+    unsigned k = get_kind(msg + d->oneof);
+    const field *f, *g;
+    const msgdesc *sub;
+
+    if (k == 0 || k > d->nfields || d->fields[k - 1].tag == 0)
+        return 0;
+    f = &d->fields[k - 1];
+    sub = &descs[f->sub];
+    if (sub->data == 0)
+        return 0;
+    g = &sub->fields[sub->data - 1];
+    return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
+}
+#endif
+
+#if !WPS_NO_ENCODER
+static size_t tag_size(unsigned tag)
+{
+    return tag < 0x80 ? 1 : 2; /* field numbers stay below 32 */
+}
 /* ---- size and encode -------------------------------------------------- */
 
 /*
@@ -1452,24 +1498,6 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
     return PBW_OK;
 }
 
-/* Offset in the message of the MessageData of its selected member, or 0
- * when it has none (offset 0 is the root's kind, never a MessageData). */
-static size_t payload_of(const msgdesc *d, const uint8_t *msg)
-{
-    unsigned k = get_kind(msg + d->oneof);
-    const field *f, *g;
-    const msgdesc *sub;
-
-    if (k == 0 || k > d->nfields || d->fields[k - 1].tag == 0)
-        return 0;
-    f = &d->fields[k - 1];
-    sub = &descs[f->sub];
-    if (sub->data == 0)
-        return 0;
-    g = &sub->fields[sub->data - 1];
-    return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
-}
-
 static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
                                size_t *head_len, size_t *tail_len)
 {
@@ -1789,6 +1817,9 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
     return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
 }
 
+#endif /* !WPS_NO_ENCODER */
+
+#if !WPS_NO_STREAM
 /* ---- streaming decode ------------------------------------------------ */
 
 /*
@@ -2213,18 +2244,6 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
 }
 #endif /* !WPS_SMALL */
 
-/* Appends a record (one-byte tag, length, bytes) to the scratch buffer and
- * returns where its bytes went.  Room is the caller's business. */
-static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len)
-{
-    uint8_t *w = s->scratch + s->scratch_len;
-    *w++ = (uint8_t)(num << 3 | PBW_WT_LEN);
-    w = pbw_write_varint(w, len);
-    if (len)
-        memcpy(w, src, len);
-    s->scratch_len = (size_t)(w + len - s->scratch);
-    return w;
-}
 
 #if !WPS_SMALL
 /*
@@ -2559,3 +2578,4 @@ pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
     s->frame_end[0] = s->pos;
     return wps_stream_next(s, NULL, NULL, ev);
 }
+#endif /* !WPS_NO_STREAM */

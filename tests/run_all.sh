@@ -93,6 +93,24 @@ readme_examples() {
     echo "$p passed, $f failed"
 }
 
+# The library's compile-time options: each build keeps its promises.
+options() {
+    p=0 f=0
+    for set in "-DWPS_SMALL=1" "-DWPS_NO_ENCODER=1" "-DWPS_NO_STREAM=1" \
+               "-DWPS_SMALL=1 -DWPS_NO_ENCODER=1 -DWPS_NO_STREAM=1"; do
+        if cc -std=c99 -O1 -Wall -Wextra -Werror $set tests/options.c tests/harness.c \
+                tools/wps_json.c pbwire.c wps_messages.c -o $B/options && $B/options > $B/options.log; then
+            tail -2 $B/options.log | head -1
+            line=$(tail -1 $B/options.log)
+            p=$((p + ${line%% passed*}))
+        else
+            cat $B/options.log 2>/dev/null | grep -v passed | head -5
+            echo "options: $set failed"; f=$((f + 1))
+        fi
+    done
+    echo "$p passed, $f failed"
+}
+
 differential() {
     sh tests/diff/run.sh
     rc=$?
@@ -120,6 +138,7 @@ else
 fi
 part build build_checks
 part readme readme_examples
+part options options
 part differential differential
 echo "$total_pass passed, $total_fail failed"
 [ $total_fail -eq 0 ]
