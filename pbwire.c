@@ -363,14 +363,28 @@ int pbw_utf8_finish(const pbw_utf8 *u)
 
 int pbw_utf8_valid(const uint8_t *s, size_t n, size_t *bad)
 {
-    pbw_utf8 u = PBW_UTF8_INIT;
-    size_t ok = ascii_prefix(s, n);
-    if (ok == n) /* the common case, without the machine */
-        return 1;
-    ok += pbw_utf8_feed(&u, s + ok, n - ok);
-    if (ok == n && pbw_utf8_finish(&u))
-        return 1;
+    /* The one-shot check takes each multi-byte character whole and goes
+     * back to the ASCII scan; the resumable machine of pbw_utf8_feed gives
+     * the same verdicts (the tests compare them exhaustively). */
+    size_t i = 0;
+    for (;;) {
+        unsigned state, need, k;
+        i += ascii_prefix(s + i, n - i);
+        if (i == n)
+            return 1;
+        state = utf8_lead(s[i]);
+        if (state == 0xFF)
+            break;
+        need = state == U_ANY1 ? 1 : state == U_ANY3 || state == U_F0 || state == U_F4 ? 3 : 2;
+        if (n - i <= need || s[i + 1] < utf8_lo[state] || s[i + 1] > utf8_hi[state])
+            break;
+        for (k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                goto fail;
+        i += need + 1;
+    }
+fail:
     if (bad)
-        *bad = (ok == n ? n : ok) - u.seen;
+        *bad = i; /* the first byte of the character that is not valid */
     return 0;
 }

@@ -43,8 +43,10 @@
  * call would otherwise pay for the bigger frame. */
 #if defined(__GNUC__) || defined(__clang__)
 #define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NOINLINE
+#define ALWAYS_INLINE inline
 #endif
 
 /* ---- schema tables ---------------------------------------------------- */
@@ -468,7 +470,7 @@ static void note_element(const field *f, uint8_t *base, const uint8_t *start,
     w->end = end;
 }
 
-static int utf8_ok(unsigned flags, pbw_bytes b, size_t *bad)
+static ALWAYS_INLINE int utf8_ok(unsigned flags, pbw_bytes b, size_t *bad)
 {
     return (flags & WPS_DECODE_NO_UTF8) || pbw_utf8_valid(b.ptr, b.len, bad);
 }
@@ -496,7 +498,7 @@ typedef struct frame {
  */
 /* Varint and length prefix of one or two bytes, inline; 0 when the general
  * reader must decide (longer, or cut by end). */
-static inline int varint12(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+static ALWAYS_INLINE int varint12(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
     const uint8_t *p = *pp;
     if (end - p >= 2) {
@@ -703,7 +705,7 @@ typedef struct fcur {
 } fcur;
 
 /* Consumes the one-byte tag if it is next. */
-static inline int fc_tag(fcur *c, unsigned tag)
+static ALWAYS_INLINE int fc_tag(fcur *c, unsigned tag)
 {
     if (c->p < c->end && *c->p == tag) {
         c->p++;
@@ -712,12 +714,12 @@ static inline int fc_tag(fcur *c, unsigned tag)
     return 0;
 }
 
-static inline int fc_varint(fcur *c, uint64_t *v)
+static ALWAYS_INLINE int fc_varint(fcur *c, uint64_t *v)
 {
     return varint12(&c->p, c->end, v) || pbw_read_varint64(&c->p, c->end, v) == PBW_OK;
 }
 
-static inline int fc_bytes(fcur *c, pbw_bytes *b)
+static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
 {
     const uint8_t *q = c->p;
     uint64_t n;
@@ -731,7 +733,7 @@ static inline int fc_bytes(fcur *c, pbw_bytes *b)
 }
 
 /* A payload's text: checked, never copied. */
-static inline int fc_text(fcur *c, pbw_bytes *b)
+static ALWAYS_INLINE int fc_text(fcur *c, pbw_bytes *b)
 {
     size_t bad;
     return fc_bytes(c, b) && utf8_ok(c->flags, *b, &bad);
@@ -739,7 +741,7 @@ static inline int fc_text(fcur *c, pbw_bytes *b)
 
 /* A short string: checked, and for the streaming decoder copied into its
  * scratch buffer (which, as large as the frame, has room). */
-static inline int fc_string(fcur *c, pbw_bytes *b)
+static ALWAYS_INLINE int fc_string(fcur *c, pbw_bytes *b)
 {
     if (!fc_text(c, b))
         return 0;
@@ -749,7 +751,7 @@ static inline int fc_string(fcur *c, pbw_bytes *b)
 }
 
 /* The cursor over a sub-message's bytes. */
-static inline int fc_sub(fcur *c, fcur *sub, pbw_bytes *b)
+static ALWAYS_INLINE int fc_sub(fcur *c, fcur *sub, pbw_bytes *b)
 {
     if (!fc_bytes(c, b))
         return 0;
@@ -761,7 +763,7 @@ static inline int fc_sub(fcur *c, fcur *sub, pbw_bytes *b)
 }
 
 /* MessageData: no member, or exactly one. */
-static int fast_data(fcur *c, wps_data *d)
+static ALWAYS_INLINE int fast_data(fcur *c, wps_data *d)
 {
     unsigned t;
     if (c->p == c->end)
@@ -793,7 +795,7 @@ static int fast_data(fcur *c, wps_data *d)
 }
 
 /* A MessageData field of tag `tag`, if next. */
-static inline int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *has)
+static ALWAYS_INLINE int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *has)
 {
     fcur sub;
     pbw_bytes b;
@@ -809,7 +811,7 @@ static inline int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *has)
 }
 
 /* An optional uint64 of tag `tag`, if next. */
-static inline int fc_opt_u64(fcur *c, unsigned tag, uint64_t *v, uint8_t *has)
+static ALWAYS_INLINE int fc_opt_u64(fcur *c, unsigned tag, uint64_t *v, uint8_t *has)
 {
     if (!fc_tag(c, tag))
         return 1;
@@ -820,7 +822,7 @@ static inline int fc_opt_u64(fcur *c, unsigned tag, uint64_t *v, uint8_t *has)
     return 1;
 }
 
-static inline int fc_opt_string(fcur *c, unsigned tag, pbw_bytes *b, uint8_t *has)
+static ALWAYS_INLINE int fc_opt_string(fcur *c, unsigned tag, pbw_bytes *b, uint8_t *has)
 {
     if (!fc_tag(c, tag))
         return 1;
@@ -832,10 +834,11 @@ static inline int fc_opt_string(fcur *c, unsigned tag, pbw_bytes *b, uint8_t *ha
 }
 
 /* SendToGroupMessage without metadata or stream (those go the general way). */
-static int fast_send_to_group(fcur *c, wps_send_to_group *s)
+static ALWAYS_INLINE int fast_send_to_group(fcur *c, wps_send_to_group *s)
 {
     uint64_t v;
-    memset(s, 0, sizeof *s);
+    static const wps_send_to_group zero; /* a copy the compiler can inline */
+    *s = zero;
     if (!fc_opt_string(c, 0x0a, &s->group, NULL) || !fc_opt_u64(c, 0x10, &s->ack_id, &s->has_ack_id) ||
         !fc_data(c, 0x1a, &s->data, &s->has_data))
         return 0;
@@ -854,15 +857,16 @@ static int fast_send_to_group(fcur *c, wps_send_to_group *s)
     return c->p == c->end;
 }
 
-static int fast_group_request(fcur *c, wps_group_request *r)
+static ALWAYS_INLINE int fast_group_request(fcur *c, wps_group_request *r)
 {
-    memset(r, 0, sizeof *r);
+    static const wps_group_request zero;
+    *r = zero;
     return fc_opt_string(c, 0x0a, &r->group, NULL) &&
            fc_opt_u64(c, 0x10, &r->ack_id, &r->has_ack_id) && c->p == c->end;
 }
 
 /* The root: exactly one member, filling the whole frame. */
-static int fast_root(fcur *c, fcur *m, unsigned *tag)
+static ALWAYS_INLINE int fast_root(fcur *c, fcur *m, unsigned *tag)
 {
     pbw_bytes b;
     if (c->p == c->end || *c->p >= 0x80)
@@ -871,7 +875,7 @@ static int fast_root(fcur *c, fcur *m, unsigned *tag)
     return fc_sub(c, m, &b) && c->p == c->end;
 }
 
-static int fast_up(const uint8_t *buf, size_t len, wps_upstream *out, unsigned flags,
+static ALWAYS_INLINE int fast_up(const uint8_t *buf, size_t len, wps_upstream *out, unsigned flags,
                    wps_stream *rs)
 {
     fcur c, m;
@@ -900,7 +904,7 @@ static int fast_up(const uint8_t *buf, size_t len, wps_upstream *out, unsigned f
     }
 }
 
-static int fast_error(fcur *c, unsigned tag, wps_error *e, uint8_t *has)
+static ALWAYS_INLINE int fast_error(fcur *c, unsigned tag, wps_error *e, uint8_t *has)
 {
     fcur sub;
     pbw_bytes b;
@@ -911,7 +915,7 @@ static int fast_error(fcur *c, unsigned tag, wps_error *e, uint8_t *has)
            fc_opt_string(&sub, 0x12, &e->message, NULL) && sub.p == sub.end;
 }
 
-static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsigned flags,
+static ALWAYS_INLINE int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsigned flags,
                      wps_stream *rs)
 {
     fcur c, m;
@@ -926,8 +930,9 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
     out->kind = (wps_down_kind)(tag >> 3);
     switch (tag) {
     case WPS_DOWN_ACK << 3 | 2: {
+        static const wps_ack zero;
         wps_ack *a = &out->u.ack;
-        memset(a, 0, sizeof *a);
+        *a = zero;
         if (!fc_opt_u64(&m, 0x08, &a->ack_id, NULL))
             return 0;
         if (fc_tag(&m, 0x10)) {
@@ -938,8 +943,9 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
         return fast_error(&m, 0x1a, &a->error, &a->has_error) && m.p == m.end;
     }
     case WPS_DOWN_DATA << 3 | 2: { /* without metadata or stream */
+        static const wps_data_message zero;
         wps_data_message *d = &out->u.data;
-        memset(d, 0, sizeof *d);
+        *d = zero;
         return fc_opt_string(&m, 0x0a, &d->from, NULL) &&
                fc_opt_string(&m, 0x12, &d->group, &d->has_group) &&
                fc_data(&m, 0x1a, &d->data, &d->has_data) &&
@@ -953,8 +959,9 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
         if (m.p == m.end)
             return 1;
         if (fc_tag(&m, 0x0a)) {
+            static const wps_connected zero;
             wps_connected *k = &y->u.connected;
-            memset(k, 0, sizeof *k);
+            *k = zero;
             y->kind = WPS_SYSTEM_CONNECTED;
             return fc_sub(&m, &sub, &b) && m.p == m.end &&
                    fc_opt_string(&sub, 0x0a, &k->connection_id, NULL) &&
@@ -963,8 +970,9 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
                    sub.p == sub.end;
         }
         if (fc_tag(&m, 0x12)) {
+            static const wps_disconnected zero;
             wps_disconnected *k = &y->u.disconnected;
-            memset(k, 0, sizeof *k);
+            *k = zero;
             y->kind = WPS_SYSTEM_DISCONNECTED;
             return fc_sub(&m, &sub, &b) && m.p == m.end &&
                    fc_opt_string(&sub, 0x12, &k->reason, NULL) && sub.p == sub.end;
@@ -974,8 +982,9 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
     case WPS_DOWN_PONG << 3 | 2:
         return m.p == m.end;
     case WPS_DOWN_STREAM_ACK << 3 | 2: {
+        static const wps_stream_ack zero;
         wps_stream_ack *k = &out->u.stream_ack;
-        memset(k, 0, sizeof *k);
+        *k = zero;
         return fc_opt_string(&m, 0x0a, &k->stream_id, NULL) &&
                fc_opt_u64(&m, 0x10, &k->expected_sequence_id, NULL) && m.p == m.end;
     }
@@ -985,7 +994,7 @@ static int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsign
 }
 #endif /* !WPS_SMALL */
 
-static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *buf,
+NOINLINE static pbw_status decode_root(const msgdesc *root, uint8_t *out, const uint8_t *buf,
                               size_t len, unsigned flags, size_t *err_offset)
 {
     const uint8_t *err = buf;
