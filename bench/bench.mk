@@ -12,3 +12,6 @@ bench: $(B)/bench
 	$(B)/bench --corpus $(CORPUS)
 
 .PHONY: bench
+
+# make bench-peers / bench-peers-verify / bench-peers-results: see bench/README.md
+include bench/peers/peers.mk
