@@ -470,9 +470,35 @@ static void note_element(const field *f, uint8_t *base, const uint8_t *start,
     w->end = end;
 }
 
+/* Whether a short string (at most 16 bytes) is all ASCII: two overlapping
+ * loads, no call.  Names, ids and groups are short and ASCII; anything else
+ * goes to the full validator. */
+static ALWAYS_INLINE int short_ascii(const uint8_t *s, size_t n)
+{
+    uint64_t a, b;
+    uint32_t x, y;
+    unsigned any = 0;
+    if (n >= 8 && n <= 16) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        return !((a | b) & 0x8080808080808080ull);
+    }
+    if (n >= 4 && n < 8) {
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        return !((x | y) & 0x80808080u);
+    }
+    if (n >= 4)
+        return 0;
+    while (n--)
+        any |= s[n];
+    return any < 0x80;
+}
+
 static ALWAYS_INLINE int utf8_ok(unsigned flags, pbw_bytes b, size_t *bad)
 {
-    return (flags & WPS_DECODE_NO_UTF8) || pbw_utf8_valid(b.ptr, b.len, bad);
+    return (flags & WPS_DECODE_NO_UTF8) || short_ascii(b.ptr, b.len) ||
+           pbw_utf8_valid(b.ptr, b.len, bad);
 }
 
 /* ---- one-shot decode -------------------------------------------------- */
