@@ -548,13 +548,16 @@ static ALWAYS_INLINE int varint12(const uint8_t **pp, const uint8_t *end, uint64
 
 /* Appends a record (one-byte tag, length, bytes) to the scratch buffer and
  * returns where its bytes went.  Room is the caller's business. */
-static uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src, size_t len)
+static ALWAYS_INLINE uint8_t *scratch_record(wps_stream *s, unsigned num, const uint8_t *src,
+                                             size_t len)
 {
     uint8_t *w = s->scratch + s->scratch_len;
     *w++ = (uint8_t)(num << 3 | PBW_WT_LEN);
-    w = pbw_write_varint(w, len);
-    if (len)
-        memcpy(w, src, len);
+    if (len < 0x80)
+        *w++ = (uint8_t)len;
+    else
+        w = pbw_write_varint(w, len);
+    memcpy(w, src, len);
     s->scratch_len = (size_t)(w + len - s->scratch);
     return w;
 }
