@@ -83,7 +83,9 @@ enum pbw_wire_type {
  *                     the first byte of the offending tag;
  *   PBW_E_LENGTH      the first byte of the length prefix;
  *   PBW_E_OPEN_GROUP  the first byte of the outermost unclosed group's tag;
- *   PBW_E_UTF8        the first byte of the invalid UTF-8 sequence.
+ *   PBW_E_UTF8        the first byte of the invalid UTF-8 sequence;
+ *   PBW_E_JSON        the byte where the JSON text stops being JSON
+ *                     (wps_service.h's validator).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -98,7 +100,8 @@ enum pbw_wire_type {
     X(PBW_E_DEPTH, 9, "messages and groups nested deeper than PBW_MAX_DEPTH")    \
     X(PBW_E_UTF8, 10, "string field is not valid UTF-8")                         \
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
-    X(PBW_E_ARG, 12, "invalid argument")
+    X(PBW_E_ARG, 12, "invalid argument")                                         \
+    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,
