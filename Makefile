@@ -14,8 +14,8 @@ WARN    = -std=c99 -Wall -Wextra -Wpedantic -Wconversion
 PREFIX  ?= /usr/local
 B       = build
 
-LIB_SRC = pbwire.c wps_messages.c
-LIB_HDR = pbwire.h wps_messages.h
+LIB_SRC = pbwire.c wps_messages.c wps_service.c
+LIB_HDR = pbwire.h wps_messages.h wps_service.h
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 LIB     = $(B)/libwpspb.a
 TOOLS   = $(B)/wpsdump
@@ -46,6 +46,7 @@ demo: all
 	@$(B)/wpsdump --down --lines examples/down.hex || true
 
 include tests/tests.mk
+include tests/service.mk
 include tests/portability.mk
 include bench/bench.mk
 include fuzz/fuzz.mk

@@ -2,6 +2,7 @@
 // the extern "C" guards, the structs and the enums must all work there.
 #include "../pbwire.h"
 #include "../wps_messages.h"
+#include "../wps_service.h"
 
 int main()
 {

@@ -12,6 +12,7 @@ int main(void)
         {"messages", suite_messages},
         {"vectors", suite_vectors},
         {"stream", suite_stream},
+        {"service", suite_service},
     };
     size_t i;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {

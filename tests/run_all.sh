@@ -36,7 +36,7 @@ build_checks() {
     p=0 f=0
     for cc in gcc clang; do
         command -v $cc >/dev/null 2>&1 || { echo "build: $cc not installed, skipped"; continue; }
-        for src in pbwire.c wps_messages.c; do
+        for src in pbwire.c wps_messages.c wps_service.c; do
             if $cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wcast-qual \
                    -Wstrict-prototypes -Werror -ffreestanding -c $src -o $B/check-$cc-${src%.c}.o; then
                 p=$((p + 1))
@@ -82,7 +82,7 @@ readme_examples() {
     for src in $B/readme/example*.c; do
         [ -e "$src" ] || break
         exe=${src%.c}
-        if cc -std=c99 -Wall -Wextra -Werror -I. "$src" pbwire.c wps_messages.c -o "$exe" && \
+        if cc -std=c99 -Wall -Wextra -Werror -I. "$src" pbwire.c wps_messages.c wps_service.c -o "$exe" && \
            (cd $B/readme && "./${exe##*/}" > "${exe##*/}.out"); then
             p=$((p + 1))
         else
@@ -139,6 +139,8 @@ fi
 part build build_checks
 part readme readme_examples
 part options options
+part service-py make -s test-service-py
+part wpsdump-as make -s test-wpsdump-as
 part differential differential
 echo "$total_pass passed, $total_fail failed"
 [ $total_fail -eq 0 ]

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "test.h"
+#include "../wps_service.h"
 
 static unsigned char in[4096];
 
@@ -525,6 +526,10 @@ static void test_every_status(void)
     m.kind = (wps_up_kind)3;
     st = wps_upstream_encode(&m, out, sizeof out, &n);
     CHECK_STATUS(st, PBW_E_ARG);
+    seen[st] = 1;
+    /* a json payload that is not JSON (the service core's validator) */
+    st = wps_json_validate((const uint8_t *)"[1,]", 4, &off);
+    CHECK_STATUS(st, PBW_E_JSON);
     seen[st] = 1;
     for (i = 0; i < PBW_STATUS_COUNT; i++) {
         test_context("every status: %s", pbw_status_name((pbw_status)i));

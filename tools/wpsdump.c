@@ -14,6 +14,21 @@
  * bytes at a time (the frame length declared, or with --unknown-length not
  * declared and the end signalled with wps_stream_finish); the output is the
  * same as the one-shot decoder's.
+ * --as=KIND prints, instead of the message, what one kind of receiver gets
+ * for it (wps_service.h), one JSON line per message:
+ *   json-client  the json.webpubsub.azure.v1 message: for a SendToGroup
+ *                (--up) what the group's json clients get, for a DataMessage
+ *                (--down) the same DataMessage as a json client gets it
+ *   raw          the plain WebSocket frame of the payload (SendToGroup,
+ *                Event, InvokeEvent, StreamData, DataMessage,
+ *                InvokeResponse): {"frame": "text", "text": ...} or
+ *                {"frame": "binary", "base64": ...}
+ *   cloudevent   for an EventMessage (--up), the event handler's request:
+ *                {"headers": [...], "body": ... | "bodyBase64": ...}, the
+ *                connection's values as placeholders ({hub}, ...)
+ * A message with nothing to render prints {"error": "NO_RENDERING", ...}
+ * (or the library's refusal, {"error": "<STATUS_NAME>"}) and counts as
+ * rejected.
  * Exit status: 0 all messages decoded, 1 some were rejected, 2 usage or I/O.
  */
 #include <stdio.h>
@@ -21,14 +36,19 @@
 #include <string.h>
 
 #include "../wps_messages.h"
+#include "../wps_service.h"
 #include "wps_json.h"
 
 enum input_format { RAW, HEX, BASE64, LINES };
 
+/* --as: what a kind of receiver gets, instead of the decoded message. */
+enum render_as { AS_MESSAGE, AS_JSON_CLIENT, AS_RAW, AS_CLOUDEVENT };
+
 static void usage(void)
 {
     fputs("usage: wpsdump [--up | --down] [--hex | --base64 | --lines] [--no-utf8]\n"
-          "               [--stream-chunk=N [--unknown-length]] [FILE]\n"
+          "               [--stream-chunk=N [--unknown-length]]\n"
+          "               [--as=json-client|raw|cloudevent] [FILE]\n"
           "  --up       decode UpstreamMessage (client to service; default)\n"
           "  --down     decode DownstreamMessage (service to client)\n"
           "  --hex      input is hex text\n"
@@ -36,7 +56,10 @@ static void usage(void)
           "  --lines    one hex message per line, one JSON line out per line in\n"
           "  --no-utf8  skip UTF-8 checks of strings (not libprotobuf-conformant)\n"
           "  --stream-chunk=N   decode with the streaming decoder, N bytes at a time\n"
-          "  --unknown-length   ...without declaring the frame length\n",
+          "  --unknown-length   ...without declaring the frame length\n"
+          "  --as=json-client   what a json.webpubsub.azure.v1 client receives\n"
+          "  --as=raw           the plain WebSocket frame of the payload\n"
+          "  --as=cloudevent    the event handler's request for an EventMessage\n",
           stderr);
 }
 
@@ -155,6 +178,7 @@ typedef struct options {
     unsigned flags;
     size_t chunk;       /* 0: one-shot decoding */
     int unknown_length; /* streaming without a declared length */
+    enum render_as as;
 } options;
 
 /* What a caller keeps of the payload events: the bytes, and which wps_data
@@ -234,6 +258,243 @@ static pbw_status decode_streamed(const options *o, const unsigned char *msg, si
     return st;
 }
 
+/* ---- --as renderings ---- */
+
+static void put_mem(wps_json_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        if (!(b->ptr = realloc(b->ptr, b->cap)))
+            abort();
+    }
+    if (n)
+        memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+    b->ptr[b->len] = '\0';
+}
+
+static void put_str(wps_json_buf *b, const char *s)
+{
+    put_mem(b, s, strlen(s));
+}
+
+/* A JSON string (the bytes are UTF-8 already: only escaping is needed). */
+static void put_json_string(wps_json_buf *b, const uint8_t *s, size_t n)
+{
+    size_t i;
+    put_str(b, "\"");
+    for (i = 0; i < n; i++) {
+        char esc[8];
+        if (s[i] == '"' || s[i] == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)s[i];
+            put_mem(b, esc, 2);
+        } else if (s[i] < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", s[i]);
+            put_str(b, esc);
+        } else {
+            put_mem(b, s + i, 1);
+        }
+    }
+    put_str(b, "\"");
+}
+
+static void put_base64(wps_json_buf *b, const uint8_t *s, size_t n)
+{
+    static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+    put_str(b, "\"");
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? s[i + 2] : 0);
+        char q[4];
+        q[0] = d[v >> 18 & 63];
+        q[1] = d[v >> 12 & 63];
+        q[2] = i + 1 < n ? d[v >> 6 & 63] : '=';
+        q[3] = i + 2 < n ? d[v & 63] : '=';
+        put_mem(b, q, 4);
+    }
+    put_str(b, "\"");
+}
+
+/* A body's views joined (malloc'd; the caller frees). */
+static uint8_t *join(const wps_body *body)
+{
+    uint8_t *p = malloc(body->len ? body->len : 1);
+    size_t i, at = 0;
+    if (!p)
+        abort();
+    for (i = 0; i < body->niov; i++) {
+        memcpy(p + at, body->iov[i].ptr, body->iov[i].len);
+        at += body->iov[i].len;
+    }
+    return p;
+}
+
+/* The payload of the message, if it has one. */
+static const wps_data *payload_of(const options *o, const any_msg *m)
+{
+    if (o->down) {
+        if (m->down.kind == WPS_DOWN_DATA && m->down.u.data.has_data)
+            return &m->down.u.data.data;
+        if (m->down.kind == WPS_DOWN_INVOKE_RESPONSE && m->down.u.invoke_response.has_data)
+            return &m->down.u.invoke_response.data;
+        return NULL;
+    }
+    switch (m->up.kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        return m->up.u.send_to_group.has_data ? &m->up.u.send_to_group.data : NULL;
+    case WPS_UP_EVENT:
+        return m->up.u.event.has_data ? &m->up.u.event.data : NULL;
+    case WPS_UP_INVOKE_EVENT:
+        return m->up.u.invoke_event.has_data ? &m->up.u.invoke_event.data : NULL;
+    case WPS_UP_STREAM_DATA:
+        return m->up.u.stream_data.has_data ? &m->up.u.stream_data.data : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static int no_rendering(wps_json_buf *out, const char *as, const char *why)
+{
+    put_str(out, "{\"error\": \"NO_RENDERING\", \"as\": \"");
+    put_str(out, as);
+    put_str(out, "\", \"reason\": \"");
+    put_str(out, why);
+    put_str(out, "\"}");
+    return 1;
+}
+
+static int render_error(wps_json_buf *out, pbw_status st)
+{
+    put_str(out, "{\"error\": \"");
+    put_str(out, pbw_status_name(st));
+    put_str(out, "\"}");
+    return 1;
+}
+
+static pbw_bytes lit(const char *s)
+{
+    pbw_bytes b;
+    b.ptr = (const uint8_t *)s;
+    b.len = strlen(s);
+    return b;
+}
+
+/* The json client message. */
+static int render_json_client(wps_json_buf *out, const options *o, const any_msg *m)
+{
+    wps_data_message dm;
+    size_t n;
+    pbw_status st;
+
+    if (o->down && m->down.kind == WPS_DOWN_DATA)
+        dm = m->down.u.data;
+    else if (!o->down && m->up.kind == WPS_UP_SEND_TO_GROUP)
+        wps_group_message(&dm, &m->up.u.send_to_group);
+    else
+        return no_rendering(out, "json-client",
+                            "neither a SendToGroup (--up) nor a DataMessage (--down)");
+    if ((st = wps_json_client_size(&dm, NULL, &n)) != PBW_OK)
+        return render_error(out, st);
+    put_mem(out, "", 0); /* out->ptr exists */
+    if (out->len + n + 1 > out->cap) {
+        out->cap = out->len + n + 1;
+        if (!(out->ptr = realloc(out->ptr, out->cap)))
+            abort();
+    }
+    if ((st = wps_json_client_write(&dm, NULL, (uint8_t *)out->ptr + out->len, n, &n)) != PBW_OK)
+        return render_error(out, st);
+    out->len += n;
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
+/* The event handler's request: its header lines and its body. */
+static int render_cloudevent(wps_json_buf *out, pbw_bytes event, const wps_body *body)
+{
+    wps_cloudevent_conn c;
+    size_t n, i, start;
+    uint8_t *hdr, *bytes;
+    pbw_status st;
+
+    memset(&c, 0, sizeof c);
+    c.hub = lit("{hub}");
+    c.connection_id = lit("{connectionId}");
+    c.user_id = lit("{userId}");
+    c.event_id = lit("{eventId}");
+    c.time = lit("{time}");
+    c.subprotocol = lit("protobuf.webpubsub.azure.v1");
+    if ((st = wps_cloudevent_headers(&c, event, body, NULL, 0, &n)) != PBW_E_NOSPACE)
+        return render_error(out, st);
+    if (!(hdr = malloc(n)))
+        abort();
+    if ((st = wps_cloudevent_headers(&c, event, body, hdr, n, &n)) != PBW_OK) {
+        free(hdr);
+        return render_error(out, st);
+    }
+    put_str(out, "{\"headers\": [");
+    for (i = start = 0; i + 1 < n; i++) {
+        if (hdr[i] == '\r' && hdr[i + 1] == '\n') {
+            if (start)
+                put_str(out, ", ");
+            put_json_string(out, hdr + start, i - start);
+            start = i + 2;
+        }
+    }
+    free(hdr);
+    bytes = join(body);
+    if (body->frame == WPS_FRAME_TEXT) {
+        put_str(out, "], \"body\": ");
+        put_json_string(out, bytes, body->len);
+    } else {
+        put_str(out, "], \"bodyBase64\": ");
+        put_base64(out, bytes, body->len);
+    }
+    put_str(out, "}");
+    free(bytes);
+    return 0;
+}
+
+/* Renders what the --as receiver gets; returns 1 when there is nothing to
+ * render (or the library refuses it). */
+static int render(wps_json_buf *out, const options *o, const any_msg *m)
+{
+    uint8_t head[WPS_BODY_HEAD_MAX], *bytes;
+    const wps_data *d = payload_of(o, m);
+    const char *as = o->as == AS_RAW ? "raw" : "cloudevent";
+    char len[32];
+    wps_body body;
+    pbw_status st;
+
+    if (o->as == AS_JSON_CLIENT)
+        return render_json_client(out, o, m);
+    if (o->as == AS_CLOUDEVENT && (o->down || m->up.kind != WPS_UP_EVENT))
+        return no_rendering(out, as, "not an EventMessage (--up)");
+    if (d == NULL)
+        return no_rendering(out, as, "no payload");
+    if ((st = wps_body_of(d, head, &body)) != PBW_OK)
+        return render_error(out, st);
+    if (o->as == AS_CLOUDEVENT)
+        return render_cloudevent(out, m->up.u.event.event, &body);
+
+    bytes = join(&body);
+    snprintf(len, sizeof len, "%zu", body.len);
+    put_str(out, body.frame == WPS_FRAME_TEXT ? "{\"frame\": \"text\", \"length\": "
+                                              : "{\"frame\": \"binary\", \"length\": ");
+    put_str(out, len);
+    if (body.frame == WPS_FRAME_TEXT) {
+        put_str(out, ", \"text\": ");
+        put_json_string(out, bytes, body.len);
+    } else {
+        put_str(out, ", \"base64\": ");
+        put_base64(out, bytes, body.len);
+    }
+    put_str(out, "}");
+    free(bytes);
+    return 0;
+}
+
 /* Decodes and prints one message; returns 1 if it was rejected. */
 static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const options *o)
 {
@@ -255,6 +516,8 @@ static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const o
     }
     if (s != PBW_OK)
         wps_json_error(out, pbw_status_name(s), off);
+    else if (o->as != AS_MESSAGE)
+        s = render(out, o, &m) ? PBW_E_ARG : PBW_OK;
     else if (o->down)
         wps_json_downstream(out, &m.down);
     else
@@ -269,7 +532,7 @@ static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const o
 int main(int argc, char **argv)
 {
     enum input_format fmt = RAW;
-    options o = {0, 0, 0, 0};
+    options o = {0, 0, 0, 0, AS_MESSAGE};
     int rejected = 0, i;
     const char *path = NULL;
     unsigned char *in;
@@ -301,6 +564,12 @@ int main(int argc, char **argv)
             o.chunk = n;
         } else if (!strcmp(a, "--unknown-length"))
             o.unknown_length = 1;
+        else if (!strcmp(a, "--as=json-client"))
+            o.as = AS_JSON_CLIENT;
+        else if (!strcmp(a, "--as=raw"))
+            o.as = AS_RAW;
+        else if (!strcmp(a, "--as=cloudevent"))
+            o.as = AS_CLOUDEVENT;
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage();
             return 0;
