@@ -43,9 +43,13 @@
  * call would otherwise pay for the bigger frame. */
 #if defined(__GNUC__) || defined(__clang__)
 #define NOINLINE __attribute__((noinline))
-#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NOINLINE
+#endif
+/* Hot helpers inlined for speed; a small build lets the compiler choose. */
+#if (defined(__GNUC__) || defined(__clang__)) && !WPS_SMALL
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
 #define ALWAYS_INLINE inline
 #endif
 
@@ -470,6 +474,7 @@ static void note_element(const field *f, uint8_t *base, const uint8_t *start,
     w->end = end;
 }
 
+#if !WPS_SMALL
 /* Whether a short string (at most 16 bytes) is all ASCII: two overlapping
  * loads, no call.  Names, ids and groups are short and ASCII; anything else
  * goes to the full validator. */
@@ -494,10 +499,13 @@ static ALWAYS_INLINE int short_ascii(const uint8_t *s, size_t n)
         any |= s[n];
     return any < 0x80;
 }
+#else
+#define short_ascii(s, n) 0
+#endif
 
 static ALWAYS_INLINE int utf8_ok(unsigned flags, pbw_bytes b, size_t *bad)
 {
-    return (flags & WPS_DECODE_NO_UTF8) || short_ascii(b.ptr, b.len) ||
+    return (flags & WPS_DECODE_NO_UTF8) || (!WPS_SMALL && short_ascii(b.ptr, b.len)) ||
            pbw_utf8_valid(b.ptr, b.len, bad);
 }
 

@@ -140,11 +140,14 @@ EOF
     echo '| target | build | object | .text | .rodata | .data | .bss | total |'
     echo '|---|---|---|---:|---:|---:|---:|---:|'
     while IFS='|' read -r dir label vlabel; do
+        # The core (wire layer and messages) is what firmware takes; the
+        # optional service core is counted on its own line.
         awk -v l="$label" -v v="$vlabel" '
             { printf "| %s | %s | %s | %d | %d | %d | %d | %d |\n", l, v, $1, $2, $3, $4, $5,
                      $2 + $3 + $4 + $5
+              if ($1 ~ /^wps_service/) next
               t += $2; r += $3; d += $4; b += $5 }
-            END { printf "| %s | %s | **total** | **%d** | **%d** | **%d** | **%d** | **%d** |\n",
+            END { printf "| %s | %s | **core total** | **%d** | **%d** | **%d** | **%d** | **%d** |\n",
                          l, v, t, r, d, b, t + r + d + b }' $dir/sizes
     done < $B/builds
     echo
