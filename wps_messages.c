@@ -678,8 +678,10 @@ static pbw_status decode(const msgdesc *root, uint8_t *out, const uint8_t *buf, 
                 goto fail;
             }
             if (base) {
-                if (rs && f->sub != PAYLOAD && b.len)
-                    b.ptr = scratch_record(rs, SCRATCH_STRING, b.ptr, b.len);
+                /* streaming: nothing may point into the caller's input, not
+                 * even an empty view */
+                if (rs && f->sub != PAYLOAD)
+                    b.ptr = b.len ? scratch_record(rs, SCRATCH_STRING, b.ptr, b.len) : NULL;
                 store_view(md, f, base, b);
             }
             continue;
@@ -782,8 +784,8 @@ static ALWAYS_INLINE int fc_string(fcur *c, pbw_bytes *b)
 {
     if (!fc_text(c, b))
         return 0;
-    if (c->rs && b->len)
-        b->ptr = scratch_record(c->rs, SCRATCH_STRING, b->ptr, b->len);
+    if (c->rs) /* nothing may point into the input, not even an empty view */
+        b->ptr = b->len ? scratch_record(c->rs, SCRATCH_STRING, b->ptr, b->len) : NULL;
     return 1;
 }
 
@@ -1983,6 +1985,7 @@ static void stream_fail(wps_stream *s, pbw_status st, uint64_t at)
         s->held = (uint8_t)st;
         s->err = at;
         s->state = S_HOLD;
+        s->pending = 0; /* no event can follow an error, held or not */
     } else {
         stream_error(s, st, at);
     }

@@ -468,6 +468,17 @@ static void test_lengths_and_finish(void)
         CHECK_STATUS(wps_stream_next(&s, &p, bad + 18, &ev), PBW_E_UTF8);
         CHECK_EQ(wps_stream_offset(&s), 4);
     }
+    {
+        /* the held error is inside a payload whose BEGIN had not gone out
+         * (found by fuzz_stream): finish must give the length error, not
+         * ask for more */
+        static const uint8_t cut[] = {0x0a, 0x0e, 0x1a, 0x0c, 0x0a, 0x0a, 0xff};
+        wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, WPS_LEN_UNKNOWN, 0);
+        p = cut;
+        CHECK_STATUS(wps_stream_next(&s, &p, cut + sizeof cut, &ev), PBW_NEED_MORE);
+        CHECK_STATUS(wps_stream_finish(&s, &ev), PBW_E_LENGTH);
+        CHECK_EQ(wps_stream_offset(&s), 1);
+    }
 }
 
 /* A 1 MiB binary payload through a 512-byte input window and a 256-byte
