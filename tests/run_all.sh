@@ -140,6 +140,7 @@ part build build_checks
 part readme readme_examples
 part options options
 part service-py make -s test-service-py
+part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
 echo "$total_pass passed, $total_fail failed"

@@ -1,0 +1,11 @@
+/* fuzz/fuzz_decode_up.c - libFuzzer entry: the input is an UpstreamMessage
+ * frame; see fuzz_decode.c for what is checked. */
+#include "fuzz_decode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fz_check_decode(0, data, size);
+    return 0;
+}
