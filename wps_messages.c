@@ -1886,7 +1886,8 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
  */
 
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
-                    S_HOLD, S_REPLAY, S_DONE, S_ERROR };
+                    S_HOLD, S_REPLAY, S_DONE, S_ERROR,
+                    S_START /* nothing consumed yet: the whole frame may be at hand */ };
 /* Phases of S_REPLAY (in s->nbytes, unused there): consuming the bytes
  * before the payload, its chunks, the bytes after it, done. */
 enum { R_BEFORE, R_PAYLOAD, R_AFTER, R_DONE };
@@ -1912,7 +1913,7 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->frame_base[1] = 0;
     s->frame_desc[0] = (uint8_t)(root - descs);
     s->depth = 0;
-    s->state = S_TAG;
+    s->state = S_START;
     s->nbytes = 0;
     s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
     s->status = 0;
@@ -2596,13 +2597,20 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
 #if !WPS_SMALL
     if (s->state == S_REPLAY)
         return replay_next(s, pp, end, ev);
-    if (s->pos == 0 && s->state == S_TAG && s->nbytes == 0 && *pp &&
-        s->frame_end[0] <= (uint64_t)(end - *pp) && s->frame_end[0] <= s->scratch_cap) {
-        stream_whole_frame(s, *pp);
-        if (s->state == S_REPLAY)
-            return replay_next(s, pp, end, ev);
-    }
 #endif
+    if (s->state == S_START) {
+        /* One byte to test (not the fields it implies: a wider load of
+         * bytes just stored one by one would stall). */
+        s->state = S_TAG;
+#if !WPS_SMALL
+        if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
+            s->frame_end[0] <= s->scratch_cap) {
+            stream_whole_frame(s, *pp);
+            if (s->state == S_REPLAY)
+                return replay_next(s, pp, end, ev);
+        }
+#endif
+    }
     return stream_general(s, pp, end, ev);
 }
 
