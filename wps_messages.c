@@ -565,7 +565,28 @@ static ALWAYS_INLINE uint8_t *scratch_record(wps_stream *s, unsigned num, const 
         *w++ = (uint8_t)len;
     else
         w = pbw_write_varint(w, len);
-    memcpy(w, src, len);
+#if !WPS_SMALL
+    if (len - 1 < 16) { /* 1 to 16 bytes, the usual id or name: no call */
+        if (len >= 8) {
+            uint64_t a, b;
+            memcpy(&a, src, 8);
+            memcpy(&b, src + len - 8, 8);
+            memcpy(w, &a, 8);
+            memcpy(w + len - 8, &b, 8);
+        } else if (len >= 4) {
+            uint32_t a, b;
+            memcpy(&a, src, 4);
+            memcpy(&b, src + len - 4, 4);
+            memcpy(w, &a, 4);
+            memcpy(w + len - 4, &b, 4);
+        } else {
+            w[0] = src[0];
+            w[len / 2] = src[len / 2];
+            w[len - 1] = src[len - 1];
+        }
+    } else
+#endif
+        memcpy(w, src, len);
     s->scratch_len = (size_t)(w + len - s->scratch);
     return w;
 }
@@ -2587,8 +2608,9 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
     return result;
 }
 
-pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                           wps_stream_event *ev)
+/* Everything but the replay of a frame decoded whole. */
+NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                            wps_stream_event *ev)
 {
     const uint8_t *none = NULL;
 
@@ -2612,6 +2634,16 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
 #endif
     }
     return stream_general(s, pp, end, ev);
+}
+
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                           wps_stream_event *ev)
+{
+#if !WPS_SMALL
+    if (s->state == S_REPLAY && pp)
+        return replay_next(s, pp, end, ev);
+#endif
+    return stream_next_slow(s, pp, end, ev);
 }
 
 pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)

@@ -2,7 +2,9 @@
  * bench/bench.c - our codec on the shared corpus (../shared/corpus).
  *
  *   bench [--corpus DIR] [--ms N] [--reps N] [CLASS...]
- *   bench --count COLUMN CLASS     one pass, for instruction counting
+ *   bench --count COLUMN [--passes N] CLASS
+ *                                  N passes (default 1) of one column, for
+ *                                  callgrind's counts or a sampling profiler
  *
  * Columns, all measured in the same run on the same messages:
  *   decode        wps_*_decode, full checks (UTF-8 on)
@@ -265,7 +267,7 @@ int main(int argc, char **argv)
 {
     const char *dir = "../shared/corpus";
     const char *classes[64];
-    int nclasses = 0, reps = 5, i, count_col = -1;
+    int nclasses = 0, reps = 5, i, count_col = -1, passes = 1;
     double ms = 200;
     cpu_set_t one;
 
@@ -276,6 +278,8 @@ int main(int argc, char **argv)
             ms = atof(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
             reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--passes") && i + 1 < argc)
+            passes = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
             int k;
             for (k = 0; k < NCOLS; k++)
@@ -298,13 +302,14 @@ int main(int argc, char **argv)
     sched_setaffinity(0, sizeof one, &one); /* pinned to one core */
 
     if (count_col >= 0) {
-        /* One verified pass of one column, for callgrind's instruction count
+        /* Verified passes of one column, for callgrind's instruction count
          * (the run_* functions are what --toggle-collect selects). */
         corpus c;
         if (!load(&c, dir, classes[0]) || !verify(&c))
             return 1;
-        sink += run(count_col, &c);
-        printf("%s %s %zu messages\n", col_names[count_col], c.name, c.count);
+        for (i = 0; i < passes; i++)
+            sink += run(count_col, &c);
+        printf("%s %s %zu messages x %d\n", col_names[count_col], c.name, c.count, passes);
         return 0;
     }
 
