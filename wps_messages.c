@@ -774,9 +774,32 @@ static ALWAYS_INLINE int fc_tag(fcur *c, unsigned tag)
     return 0;
 }
 
+/* A varint of at most max (< 10) bytes, without a call, so that a fast
+ * path keeps its cursor in registers and needs few of them.  NULL when it
+ * is longer or cut short: the general reader decides then. */
+static ALWAYS_INLINE const uint8_t *varint_upto(const uint8_t *p, const uint8_t *end, unsigned max,
+                                                uint64_t *v)
+{
+    uint64_t x = 0;
+    unsigned i;
+    for (i = 0; i < max && i < (size_t)(end - p); i++) {
+        uint64_t b = p[i];
+        x |= (b & 0x7f) << (7 * i);
+        if (b < 0x80) {
+            *v = x;
+            return p + i + 1;
+        }
+    }
+    return NULL;
+}
+
 static ALWAYS_INLINE int fc_varint(fcur *c, uint64_t *v)
 {
-    return varint12(&c->p, c->end, v) || pbw_read_varint64(&c->p, c->end, v) == PBW_OK;
+    const uint8_t *q = c->p;
+    if (!varint12(&q, c->end, v) && !(q = varint_upto(c->p, c->end, 9, v)))
+        return 0;
+    c->p = q;
+    return 1;
 }
 
 static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
@@ -789,7 +812,13 @@ static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
         c->p = q + n;
         return 1;
     }
-    return pbw_read_bytes(&c->p, c->end, b) == PBW_OK;
+    q = varint_upto(c->p, c->end, 4, &n); /* below 256 MiB */
+    if (!q || n > (uint64_t)(c->end - q))
+        return 0;
+    b->ptr = q;
+    b->len = (size_t)n;
+    c->p = q + n;
+    return 1;
 }
 
 /* A payload's text: checked, never copied. */
@@ -799,11 +828,35 @@ static ALWAYS_INLINE int fc_text(fcur *c, pbw_bytes *b)
     return fc_bytes(c, b) && utf8_ok(c->flags, *b, &bad);
 }
 
+/* In fcur.flags beside the caller's: the fast path makes no calls (so it
+ * needs few registers): its strings must be plain ASCII, checked inline,
+ * or it gives up and the general decoder validates them. */
+#define FC_LEAF 0x100u
+
+/* All ASCII, a word at a time, without a call. */
+static ALWAYS_INLINE int ascii_inline(const uint8_t *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    size_t i;
+    if (n < 8)
+        return short_ascii(s, n);
+    for (i = 0; i + 8 < n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return !((acc | w) & 0x8080808080808080ull);
+}
+
 /* A short string: checked, and for the streaming decoder copied into its
  * scratch buffer (which, as large as the frame, has room). */
 static ALWAYS_INLINE int fc_string(fcur *c, pbw_bytes *b)
 {
-    if (!fc_text(c, b))
+    if (c->flags & FC_LEAF) {
+        if (!fc_bytes(c, b) ||
+            !((c->flags & WPS_DECODE_NO_UTF8) || ascii_inline(b->ptr, b->len)))
+            return 0;
+    } else if (!fc_text(c, b))
         return 0;
     if (c->rs) /* nothing may point into the input, not even an empty view */
         b->ptr = b->len ? scratch_record(c->rs, SCRATCH_STRING, b->ptr, b->len) : NULL;
@@ -925,18 +978,29 @@ static ALWAYS_INLINE int fast_group_request(fcur *c, wps_group_request *r)
            fc_opt_u64(c, 0x10, &r->ack_id, &r->has_ack_id) && c->p == c->end;
 }
 
-/* The root: exactly one member, filling the whole frame. */
-static ALWAYS_INLINE int fast_root(fcur *c, fcur *m, unsigned *tag)
+/* The root: exactly one member, filling the whole frame.  want: the tag
+ * the caller has seen already (a frame of at least 2 bytes), or 0. */
+static ALWAYS_INLINE int fast_root(fcur *c, fcur *m, unsigned *tag, unsigned want)
 {
     pbw_bytes b;
+    if (want && c->p[1] < 0x80) { /* the usual: a one-byte length */
+        *tag = want;
+        m->p = c->p + 2;
+        m->end = c->end;
+        m->flags = c->flags;
+        m->rs = c->rs;
+        return (size_t)c->p[1] == (size_t)(c->end - m->p);
+    }
     if (c->p == c->end || *c->p >= 0x80)
         return 0;
     *tag = *c->p++;
-    return fc_sub(c, m, &b) && c->p == c->end;
+    return fc_sub(c, m, &b) && c->p == c->end && (!want || *tag == want);
 }
 
+/* want: the root tag the caller expects (then only its case is compiled
+ * in), or 0 for any. */
 static ALWAYS_INLINE int fast_up(const uint8_t *buf, size_t len, wps_upstream *out, unsigned flags,
-                   wps_stream *rs)
+                                 wps_stream *rs, unsigned want)
 {
     fcur c, m;
     unsigned tag;
@@ -944,10 +1008,10 @@ static ALWAYS_INLINE int fast_up(const uint8_t *buf, size_t len, wps_upstream *o
     c.end = buf + len;
     c.flags = flags;
     c.rs = rs;
-    if (!fast_root(&c, &m, &tag))
+    if (!fast_root(&c, &m, &tag, want))
         return 0;
     out->kind = (wps_up_kind)(tag >> 3);
-    switch (tag) {
+    switch (want ? want : tag) {
     case WPS_UP_SEND_TO_GROUP << 3 | 2:
         return fast_send_to_group(&m, &out->u.send_to_group);
     case WPS_UP_JOIN_GROUP << 3 | 2:
@@ -975,8 +1039,8 @@ static ALWAYS_INLINE int fast_error(fcur *c, unsigned tag, wps_error *e, uint8_t
            fc_opt_string(&sub, 0x12, &e->message, NULL) && sub.p == sub.end;
 }
 
-static ALWAYS_INLINE int fast_down(const uint8_t *buf, size_t len, wps_downstream *out, unsigned flags,
-                     wps_stream *rs)
+static ALWAYS_INLINE int fast_down(const uint8_t *buf, size_t len, wps_downstream *out,
+                                   unsigned flags, wps_stream *rs, unsigned want)
 {
     fcur c, m;
     unsigned tag;
@@ -985,10 +1049,10 @@ static ALWAYS_INLINE int fast_down(const uint8_t *buf, size_t len, wps_downstrea
     c.end = buf + len;
     c.flags = flags;
     c.rs = rs;
-    if (!fast_root(&c, &m, &tag))
+    if (!fast_root(&c, &m, &tag, want))
         return 0;
     out->kind = (wps_down_kind)(tag >> 3);
-    switch (tag) {
+    switch (want ? want : tag) {
     case WPS_DOWN_ACK << 3 | 2: {
         static const wps_ack zero;
         wps_ack *a = &out->u.ack;
@@ -1069,14 +1133,82 @@ NOINLINE static pbw_status decode_root(const msgdesc *root, uint8_t *out, const 
     return s;
 }
 
+#if !WPS_SMALL
+/*
+ * One entry per frequent root tag, each with only its own fast path
+ * compiled in: a short function needs few registers, so a small frame costs
+ * little more than its bytes.  Whatever the fast path does not take goes to
+ * the general decoder.
+ */
+#define UP_TAG(kind) ((unsigned)(WPS_UP_##kind) << 3 | 2)
+#define DOWN_TAG(kind) ((unsigned)(WPS_DOWN_##kind) << 3 | 2)
+
+static ALWAYS_INLINE pbw_status fast_up_entry(const uint8_t *buf, size_t len, wps_upstream *out,
+                                              unsigned flags, size_t *err_offset, unsigned tag)
+{
+    unsigned leaf = tag == UP_TAG(SEND_TO_GROUP) ? 0 : FC_LEAF; /* no payload to validate */
+    if (fast_up(buf, len, out, flags | leaf, NULL, tag)) {
+        if (err_offset)
+            *err_offset = len;
+        return PBW_OK;
+    }
+    return decode_root(&descs[M_UP], (uint8_t *)out, buf, len, flags, err_offset);
+}
+
+static ALWAYS_INLINE pbw_status fast_down_entry(const uint8_t *buf, size_t len, wps_downstream *out,
+                                                unsigned flags, size_t *err_offset, unsigned tag)
+{
+    unsigned leaf = tag == DOWN_TAG(DATA) ? 0 : FC_LEAF;
+    if (fast_down(buf, len, out, flags | leaf, NULL, tag)) {
+        if (err_offset)
+            *err_offset = len;
+        return PBW_OK;
+    }
+    return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
+}
+
+#define FAST_ENTRY(dir, DIR, kind)                                                                 \
+    NOINLINE static pbw_status fast_##dir##_##kind(const uint8_t *buf, size_t len,                 \
+                                                   wps_##dir##stream *out, unsigned flags,         \
+                                                   size_t *err_offset)                             \
+    {                                                                                              \
+        return fast_##dir##_entry(buf, len, out, flags, err_offset, DIR##_TAG(kind));              \
+    }
+FAST_ENTRY(up, UP, SEND_TO_GROUP)
+FAST_ENTRY(up, UP, JOIN_GROUP)
+FAST_ENTRY(up, UP, LEAVE_GROUP)
+FAST_ENTRY(up, UP, SEQUENCE_ACK)
+FAST_ENTRY(down, DOWN, ACK)
+FAST_ENTRY(down, DOWN, DATA)
+FAST_ENTRY(down, DOWN, SYSTEM)
+FAST_ENTRY(down, DOWN, STREAM_ACK)
+#endif
+
 pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
                                unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && fast_up(buf, len, out, flags, NULL)) {
-        if (err_offset)
-            *err_offset = len;
-        return PBW_OK;
+    if (buf && len >= 2) {
+        switch (buf[0]) {
+        case UP_TAG(SEND_TO_GROUP):
+            return fast_up_SEND_TO_GROUP(buf, len, out, flags, err_offset);
+        case UP_TAG(JOIN_GROUP):
+            return fast_up_JOIN_GROUP(buf, len, out, flags, err_offset);
+        case UP_TAG(LEAVE_GROUP):
+            return fast_up_LEAVE_GROUP(buf, len, out, flags, err_offset);
+        case UP_TAG(SEQUENCE_ACK):
+            return fast_up_SEQUENCE_ACK(buf, len, out, flags, err_offset);
+        case UP_TAG(PING):
+            if (len == 2 && buf[1] == 0) {
+                out->kind = WPS_UP_PING;
+                if (err_offset)
+                    *err_offset = len;
+                return PBW_OK;
+            }
+            break;
+        default:
+            break;
+        }
     }
 #endif
     return decode_root(&descs[M_UP], (uint8_t *)out, buf, len, flags, err_offset);
@@ -1086,10 +1218,27 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
                                  unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && fast_down(buf, len, out, flags, NULL)) {
-        if (err_offset)
-            *err_offset = len;
-        return PBW_OK;
+    if (buf && len >= 2) {
+        switch (buf[0]) {
+        case DOWN_TAG(ACK):
+            return fast_down_ACK(buf, len, out, flags, err_offset);
+        case DOWN_TAG(DATA):
+            return fast_down_DATA(buf, len, out, flags, err_offset);
+        case DOWN_TAG(SYSTEM):
+            return fast_down_SYSTEM(buf, len, out, flags, err_offset);
+        case DOWN_TAG(STREAM_ACK):
+            return fast_down_STREAM_ACK(buf, len, out, flags, err_offset);
+        case DOWN_TAG(PONG):
+            if (len == 2 && buf[1] == 0) {
+                out->kind = WPS_DOWN_PONG;
+                if (err_offset)
+                    *err_offset = len;
+                return PBW_OK;
+            }
+            break;
+        default:
+            break;
+        }
     }
 #endif
     return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
@@ -1314,9 +1463,11 @@ static unsigned oneof_member(const msgdesc *d, const uint8_t *base, int *bad)
 }
 
 /* Varint size and writer with the one-byte case inline. */
+/* Inline for one and two bytes (ids, lengths of up to 16 KiB), where most
+ * varints fall; the rest in pbwire. */
 static inline size_t vsize(uint64_t v)
 {
-    return v < 0x80 ? 1 : pbw_varint_size(v);
+    return v < 0x80 ? 1 : !WPS_SMALL && v < 0x4000 ? 2 : pbw_varint_size(v);
 }
 
 static inline uint8_t *put_varint(uint8_t *w, uint64_t v)
@@ -1325,6 +1476,13 @@ static inline uint8_t *put_varint(uint8_t *w, uint64_t v)
         *w = (uint8_t)v;
         return w + 1;
     }
+#if !WPS_SMALL
+    if (v < 0x4000) {
+        w[0] = (uint8_t)(v | 0x80);
+        w[1] = (uint8_t)(v >> 7);
+        return w + 2;
+    }
+#endif
     return pbw_write_varint(w, v);
 }
 
@@ -1641,7 +1799,7 @@ static inline uint8_t *fw_u64(uint8_t *w, unsigned tag, uint64_t v, int forced)
 }
 
 /* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */
-static size_t fe_data(const wps_data *d)
+static ALWAYS_INLINE size_t fe_data(const wps_data *d)
 {
     switch (d->kind) {
     case WPS_DATA_NONE:
@@ -1659,7 +1817,7 @@ static size_t fe_data(const wps_data *d)
     }
 }
 
-static uint8_t *fw_data(uint8_t *w, unsigned tag, const wps_data *d, size_t n)
+static ALWAYS_INLINE uint8_t *fw_data(uint8_t *w, unsigned tag, const wps_data *d, size_t n)
 {
     w = put_len(w, tag, n);
     if (d->kind == WPS_DATA_PROTOBUF) {
@@ -1677,14 +1835,16 @@ static inline size_t fe_sub(size_t n, int present)
 }
 
 /* Declines with 0; otherwise *size is the encoding's size, written to dst
- * when dst is not NULL and it fits in cap. */
-static int fast_up_encode(const wps_upstream *m, uint8_t *dst, size_t cap, size_t *size)
+ * when dst is not NULL and it fits in cap.  want: the kind the caller has
+ * seen (then only its case is compiled in), or -1 for any. */
+static ALWAYS_INLINE int fast_up_encode(const wps_upstream *m, uint8_t *dst, size_t cap,
+                                        size_t *size, int want)
 {
     unsigned tag = (unsigned)m->kind << 3 | 2;
     size_t n, dn = 0, total;
     uint8_t *w = dst;
 
-    switch (m->kind) {
+    switch (want >= 0 ? (wps_up_kind)want : m->kind) {
     case WPS_UP_NONE:
         *size = 0;
         return 1;
@@ -1750,13 +1910,14 @@ static uint8_t *fw_error(uint8_t *w, unsigned tag, const wps_error *e, size_t n)
     return fw_str(fw_str(put_len(w, tag, n), 0x0a, e->name, 0), 0x12, e->message, 0);
 }
 
-static int fast_down_encode(const wps_downstream *m, uint8_t *dst, size_t cap, size_t *size)
+static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst, size_t cap,
+                                          size_t *size, int want)
 {
     unsigned tag = (unsigned)m->kind << 3 | 2;
     size_t n, sn = 0, total;
     uint8_t *w = dst;
 
-    switch (m->kind) {
+    switch (want >= 0 ? (wps_down_kind)want : m->kind) {
     case WPS_DOWN_NONE:
         *size = 0;
         return 1;
@@ -1845,7 +2006,7 @@ size_t wps_upstream_size(const wps_upstream *msg)
     sizer z;
 #if !WPS_SMALL
     size_t n;
-    if (fast_up_encode(msg, NULL, 0, &n))
+    if (fast_up_encode(msg, NULL, 0, &n, -1))
         return n;
 #endif
     z.n = 0;
@@ -1858,7 +2019,7 @@ size_t wps_downstream_size(const wps_downstream *msg)
     sizer z;
 #if !WPS_SMALL
     size_t n;
-    if (fast_down_encode(msg, NULL, 0, &n))
+    if (fast_down_encode(msg, NULL, 0, &n, -1))
         return n;
 #endif
     z.n = 0;
@@ -1866,12 +2027,49 @@ size_t wps_downstream_size(const wps_downstream *msg)
     return msg_size(&descs[M_DOWN], (const uint8_t *)msg, &z);
 }
 
+#if !WPS_SMALL
+/* As for decoding: one entry per frequent kind, each a short function. */
+#define ENC_ENTRY(dir, DIR, kind)                                                                  \
+    NOINLINE static pbw_status enc_##dir##_##kind(const wps_##dir##stream *msg, uint8_t *dst,      \
+                                                  size_t cap, size_t *written)                     \
+    {                                                                                              \
+        if (fast_##dir##_encode(msg, dst, cap, written, WPS_##DIR##_##kind))                       \
+            return *written > cap ? PBW_E_NOSPACE : PBW_OK;                                        \
+        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, dst, cap, written);             \
+    }
+ENC_ENTRY(up, UP, SEND_TO_GROUP)
+ENC_ENTRY(up, UP, JOIN_GROUP) /* and the three requests of the same layout */
+ENC_ENTRY(up, UP, SEQUENCE_ACK)
+ENC_ENTRY(down, DOWN, ACK)
+ENC_ENTRY(down, DOWN, DATA)
+ENC_ENTRY(down, DOWN, SYSTEM)
+ENC_ENTRY(down, DOWN, STREAM_ACK)
+#endif
+
 pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                size_t *written)
 {
 #if !WPS_SMALL
-    if (fast_up_encode(msg, dst, cap, written))
-        return *written > cap ? PBW_E_NOSPACE : PBW_OK;
+    switch (msg->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        return enc_up_SEND_TO_GROUP(msg, dst, cap, written);
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE:
+        return enc_up_JOIN_GROUP(msg, dst, cap, written);
+    case WPS_UP_SEQUENCE_ACK:
+        return enc_up_SEQUENCE_ACK(msg, dst, cap, written);
+    case WPS_UP_PING:
+        *written = 2;
+        if (cap < 2)
+            return PBW_E_NOSPACE;
+        dst[0] = WPS_UP_PING << 3 | 2;
+        dst[1] = 0;
+        return PBW_OK;
+    default:
+        break;
+    }
 #endif
     return encode_root(&descs[M_UP], (const uint8_t *)msg, dst, cap, written);
 }
@@ -1880,8 +2078,25 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
                                  size_t *written)
 {
 #if !WPS_SMALL
-    if (fast_down_encode(msg, dst, cap, written))
-        return *written > cap ? PBW_E_NOSPACE : PBW_OK;
+    switch (msg->kind) {
+    case WPS_DOWN_ACK:
+        return enc_down_ACK(msg, dst, cap, written);
+    case WPS_DOWN_DATA:
+        return enc_down_DATA(msg, dst, cap, written);
+    case WPS_DOWN_SYSTEM:
+        return enc_down_SYSTEM(msg, dst, cap, written);
+    case WPS_DOWN_STREAM_ACK:
+        return enc_down_STREAM_ACK(msg, dst, cap, written);
+    case WPS_DOWN_PONG:
+        *written = 2;
+        if (cap < 2)
+            return PBW_E_NOSPACE;
+        dst[0] = WPS_DOWN_PONG << 3 | 2;
+        dst[1] = 0;
+        return PBW_OK;
+    default:
+        break;
+    }
 #endif
     return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
 }
@@ -2335,8 +2550,8 @@ NOINLINE static void stream_whole_frame(wps_stream *s, const uint8_t *p)
 
 #if !WPS_SMALL
     /* the fast path notes the MessageData's offset in field_at */
-    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s)
-                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s)) {
+    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
+                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
         at = s->field_at;
     } else
 #endif
