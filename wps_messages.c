@@ -2124,9 +2124,9 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
                     S_HOLD, S_REPLAY, S_DONE, S_ERROR,
                     S_START /* nothing consumed yet: the whole frame may be at hand */ };
-/* Phases of S_REPLAY (in s->nbytes, unused there): consuming the bytes
- * before the payload, its chunks, the bytes after it, done. */
-enum { R_BEFORE, R_PAYLOAD, R_AFTER, R_DONE };
+/* Phases of S_REPLAY (in s->nbytes, unused there): the payload delivered,
+ * the bytes after it being consumed, done. */
+enum { R_PAYLOAD, R_AFTER, R_DONE };
 enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
 
 WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
@@ -2536,112 +2536,103 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
  * The common case: the whole frame is in this chunk and the scratch buffer
  * is as large as the frame.  The one-shot decoder decodes it (the same
  * core, the same result), copying its short fields into the scratch buffer
- * as it goes (each record no larger than the field on the wire: they fit);
- * the frame's bytes are then consumed with the payload's events, the
- * payload delivered once: the occurrence that counts.
+ * as it goes (each record no larger than the field on the wire: they fit).
+ * The first event follows at once: MESSAGE_END, or PAYLOAD_BEGIN with the
+ * whole payload (the occurrence that counts); replay_next() the rest.
+ * Returns 0 when the frame is malformed (the error is set).
  */
-NOINLINE static void stream_whole_frame(wps_stream *s, const uint8_t *p)
+NOINLINE static int stream_whole_frame(wps_stream *s, const uint8_t **pp, wps_stream_event *ev)
 {
     const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *e = p;
+    const uint8_t *p = *pp, *e = p;
     wps_data *data;
-    size_t at, len = (size_t)s->frame_end[0];
+    size_t at, off, len = (size_t)s->frame_end[0];
     pbw_status st = PBW_OK;
 
-#if !WPS_SMALL
     /* the fast path notes the MessageData's offset in field_at */
     if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
                              : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
         at = s->field_at;
-    } else
-#endif
-    {
+    } else {
         s->scratch_len = 0; /* whatever the fast path copied before giving up */
         st = decode(root, s->msg, p, len, s->flags, 0, s, &e);
         if (st != PBW_OK) {
             stream_error(s, st, (uint64_t)(e - p));
-            return;
+            return 0;
         }
         at = payload_of(root, s->msg);
     }
     s->state = S_REPLAY;
-    s->nbytes = R_BEFORE;
-    s->acc = s->frame_end[0]; /* no payload: consume it all */
-    if (at == 0)
-        return;
-    data = (wps_data *)(void *)(s->msg + at);
-    data->raw.ptr = NULL; /* never in memory, as far as the caller knows */
-    data->raw.len = 0;
-    if (data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL)
-        return; /* no payload on the wire (an Any without a value) */
-    s->acc = (uint64_t)(data->bytes.ptr - p);
+    ev->chunk.ptr = NULL;
+    ev->chunk.len = 0;
+    ev->length = 0;
+    data = at ? (wps_data *)(void *)(s->msg + at) : NULL;
+    if (data) {
+        data->raw.ptr = NULL; /* never in memory, as far as the caller knows */
+        data->raw.len = 0;
+    }
+    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL) {
+        /* no payload on the wire (none, or an Any without a value) */
+        *pp = p + len;
+        s->pos = len;
+        s->nbytes = R_DONE;
+        ev->type = WPS_EV_MESSAGE_END;
+        ev->kind = WPS_DATA_NONE;
+        ev->data = NULL;
+        return 1;
+    }
+    off = (size_t)(data->bytes.ptr - p) + data->bytes.len; /* the payload's end */
+    ev->type = WPS_EV_PAYLOAD_BEGIN;
+    ev->kind = data->kind;
+    ev->data = data;
+    ev->length = data->bytes.len;
+    if (data->bytes.len) {
+        ev->chunk.ptr = data->bytes.ptr;
+        ev->chunk.len = data->bytes.len;
+    }
+    *pp = p + off;
+    s->pos = off;
+    s->acc = 0; /* all of it delivered: END comes next */
+    s->nbytes = R_PAYLOAD;
     s->payload = (uint8_t)data->kind;
     s->depth = 1; /* the payload's frame, for payload_data() */
     s->frame_desc[1] = M_DATA; /* for payload_data(): the wps_data itself */
     s->frame_base[1] = (uint16_t)at;
     data->bytes.ptr = NULL;
+    return 1;
 }
 
-/* The events of a frame decoded whole, while its bytes are consumed:
- * [PAYLOAD_BEGIN, PAYLOAD_CHUNK..., PAYLOAD_END,] MESSAGE_END.  A short,
+/* The events after PAYLOAD_BEGIN of a frame decoded whole: PAYLOAD_END,
+ * then (the bytes after the payload consumed) MESSAGE_END.  A short,
  * straight path: the frame is already known to be valid. */
 static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
                                      wps_stream_event *ev)
 {
-    const uint8_t *p = *pp;
-    size_t avail = p ? (size_t)(end - p) : 0, n;
-
-    ev->kind = (wps_data_kind)s->payload;
-    ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    switch (s->nbytes) {
-    case R_BEFORE:
-    case R_AFTER:
-        n = avail < s->acc ? avail : (size_t)s->acc;
-        if (n) { /* before or after the payload: just consume */
-            *pp = p += n;
-            avail -= n;
-            s->pos += n;
-            s->acc -= n;
-        }
-        if (s->acc)
-            return PBW_NEED_MORE;
-        if (s->nbytes == R_AFTER || !s->payload)
-            break;
-        s->nbytes = R_PAYLOAD; /* at the payload: begin, with the bytes at hand */
-        s->acc = ev->data->bytes.len;
-        ev->type = WPS_EV_PAYLOAD_BEGIN;
-        goto bytes;
-    case R_PAYLOAD:
-        if (s->acc == 0) {
-            s->nbytes = R_AFTER;
-            s->acc = s->frame_end[0] - s->pos;
-            ev->type = WPS_EV_PAYLOAD_END;
-            ev->length = 0;
-            return PBW_OK;
-        }
-        if (avail == 0)
-            return PBW_NEED_MORE;
-        ev->type = WPS_EV_PAYLOAD_CHUNK;
-    bytes:
-        ev->length = s->acc;
-        n = avail < s->acc ? avail : (size_t)s->acc;
-        if (n) {
-            ev->chunk.ptr = p;
-            ev->chunk.len = n;
-            *pp = p + n;
-            s->pos += n;
-            s->acc -= n;
-        }
+    ev->length = 0;
+    if (s->nbytes == R_PAYLOAD) {
+        s->nbytes = R_AFTER;
+        ev->type = WPS_EV_PAYLOAD_END;
+        ev->kind = (wps_data_kind)s->payload;
+        ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
         return PBW_OK;
-    default:
-        break;
     }
-    s->nbytes = R_DONE;
+    if (s->nbytes == R_AFTER) {
+        uint64_t left = s->frame_end[0] - s->pos;
+        size_t n = *pp ? (size_t)(end - *pp) : 0;
+        if (n > left)
+            n = (size_t)left;
+        if (n) {
+            *pp += n;
+            s->pos += n;
+        }
+        if (n < left)
+            return PBW_NEED_MORE;
+        s->nbytes = R_DONE;
+    }
     ev->type = WPS_EV_MESSAGE_END;
     ev->kind = WPS_DATA_NONE;
-    ev->length = 0;
     ev->data = NULL;
     return PBW_OK;
 }
@@ -2841,11 +2832,8 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp, c
         s->state = S_TAG;
 #if !WPS_SMALL
         if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
-            s->frame_end[0] <= s->scratch_cap) {
-            stream_whole_frame(s, *pp);
-            if (s->state == S_REPLAY)
-                return replay_next(s, pp, end, ev);
-        }
+            s->frame_end[0] <= s->scratch_cap && stream_whole_frame(s, pp, ev))
+            return PBW_OK;
 #endif
     }
     return stream_general(s, pp, end, ev);

@@ -481,6 +481,45 @@ static void test_lengths_and_finish(void)
     }
 }
 
+/* A frame decoded whole (it is all in the first chunk), then the rest of
+ * its bytes withheld: the events still come in order, and the bytes after
+ * the payload are asked for until they arrive. */
+static void test_whole_frame_input(void)
+{
+    /* send_to_group{data{text "hi"}, no_echo true}: 2 bytes after the payload */
+    static const uint8_t f[] = {0x0a, 0x08, 0x1a, 0x04, 0x0a, 0x02, 'h', 'i', 0x20, 0x01};
+    uint8_t scratch[sizeof f];
+    wps_upstream m;
+    wps_stream s;
+    wps_stream_event ev;
+    const uint8_t *p = f, *none = NULL;
+
+    test_context("whole frame, input withheld after BEGIN");
+    wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, 0);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_PAYLOAD_BEGIN && ev.kind == WPS_DATA_TEXT);
+    CHECK(ev.length == 2 && ev.chunk.len == 2 && ev.chunk.ptr == f + 6);
+    CHECK(p == f + 8);
+    CHECK_EQ(wps_stream_offset(&s), 8);
+    /* END needs no input */
+    CHECK_STATUS(wps_stream_next(&s, NULL, NULL, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_PAYLOAD_END && ev.data == &m.u.send_to_group.data);
+    /* the trailing bytes: none given, an empty chunk, one byte, the last */
+    CHECK_STATUS(wps_stream_next(&s, &none, NULL, &ev), PBW_NEED_MORE);
+    CHECK_STATUS(wps_stream_next(&s, &p, p, &ev), PBW_NEED_MORE);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + 9, &ev), PBW_NEED_MORE);
+    CHECK(p == f + 9);
+    CHECK_EQ(wps_stream_offset(&s), 9);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_MESSAGE_END && p == f + sizeof f);
+    CHECK(m.u.send_to_group.has_no_echo && m.u.send_to_group.no_echo);
+    CHECK(m.u.send_to_group.data.bytes.ptr == NULL && m.u.send_to_group.data.bytes.len == 2);
+    /* and MESSAGE_END for ever, consuming nothing */
+    CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_MESSAGE_END);
+    CHECK_EQ(wps_stream_offset(&s), sizeof f);
+}
+
 /* A 1 MiB binary payload through a 512-byte input window and a 256-byte
  * scratch buffer. */
 static void test_big_payload(void)
@@ -762,6 +801,7 @@ void suite_stream(void)
     CHECK(sizeof(wps_stream) <= 512 || sizeof(void *) != 8);
     test_events();
     test_lengths_and_finish();
+    test_whole_frame_input();
     test_big_payload();
     test_split();
     test_vectors_streamed();
