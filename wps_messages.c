@@ -1143,15 +1143,20 @@ NOINLINE static pbw_status decode_root(const msgdesc *root, uint8_t *out, const 
 #define UP_TAG(kind) ((unsigned)(WPS_UP_##kind) << 3 | 2)
 #define DOWN_TAG(kind) ((unsigned)(WPS_DOWN_##kind) << 3 | 2)
 
+/* Success of a fast path: the whole frame decoded. */
+static ALWAYS_INLINE pbw_status decoded_all(size_t len, size_t *err_offset)
+{
+    if (err_offset)
+        *err_offset = len;
+    return PBW_OK;
+}
+
 static ALWAYS_INLINE pbw_status fast_up_entry(const uint8_t *buf, size_t len, wps_upstream *out,
                                               unsigned flags, size_t *err_offset, unsigned tag)
 {
     unsigned leaf = tag == UP_TAG(SEND_TO_GROUP) ? 0 : FC_LEAF; /* no payload to validate */
-    if (fast_up(buf, len, out, flags | leaf, NULL, tag)) {
-        if (err_offset)
-            *err_offset = len;
-        return PBW_OK;
-    }
+    if (fast_up(buf, len, out, flags | leaf, NULL, tag))
+        return decoded_all(len, err_offset);
     return decode_root(&descs[M_UP], (uint8_t *)out, buf, len, flags, err_offset);
 }
 
@@ -1159,11 +1164,8 @@ static ALWAYS_INLINE pbw_status fast_down_entry(const uint8_t *buf, size_t len, 
                                                 unsigned flags, size_t *err_offset, unsigned tag)
 {
     unsigned leaf = tag == DOWN_TAG(DATA) ? 0 : FC_LEAF;
-    if (fast_down(buf, len, out, flags | leaf, NULL, tag)) {
-        if (err_offset)
-            *err_offset = len;
-        return PBW_OK;
-    }
+    if (fast_down(buf, len, out, flags | leaf, NULL, tag))
+        return decoded_all(len, err_offset);
     return decode_root(&descs[M_DOWN], (uint8_t *)out, buf, len, flags, err_offset);
 }
 
@@ -1201,9 +1203,7 @@ pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out
         case UP_TAG(PING):
             if (len == 2 && buf[1] == 0) {
                 out->kind = WPS_UP_PING;
-                if (err_offset)
-                    *err_offset = len;
-                return PBW_OK;
+                return decoded_all(len, err_offset);
             }
             break;
         default:
@@ -1231,9 +1231,7 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
         case DOWN_TAG(PONG):
             if (len == 2 && buf[1] == 0) {
                 out->kind = WPS_DOWN_PONG;
-                if (err_offset)
-                    *err_offset = len;
-                return PBW_OK;
+                return decoded_all(len, err_offset);
             }
             break;
         default:
@@ -1360,7 +1358,6 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
     return 0;
 }
 
-#if !WPS_NO_ENCODER || (!WPS_NO_STREAM && !WPS_SMALL)
 /* Offset in the message of the MessageData of its selected member, or 0
  * when it has none (offset 0 is the root's kind, never a MessageData). */
 static size_t payload_of(const msgdesc *d, const uint8_t *msg)
@@ -1378,7 +1375,18 @@ static size_t payload_of(const msgdesc *d, const uint8_t *msg)
     g = &sub->fields[sub->data - 1];
     return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
 }
-#endif
+
+const wps_data *wps_upstream_data(const wps_upstream *msg)
+{
+    size_t at = payload_of(&descs[M_UP], (const uint8_t *)msg);
+    return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+}
+
+const wps_data *wps_downstream_data(const wps_downstream *msg)
+{
+    size_t at = payload_of(&descs[M_DOWN], (const uint8_t *)msg);
+    return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+}
 
 #if !WPS_NO_ENCODER
 static size_t tag_size(unsigned tag)

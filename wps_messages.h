@@ -481,6 +481,17 @@ pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out
 pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream *out,
                                  unsigned flags, size_t *err_offset);
 
+/*
+ * The MessageData a message carries: the data of its selected member
+ * (SendToGroup, Event, InvokeEvent or StreamData upstream; Data or
+ * InvokeResponse downstream) when its has_data is set, else NULL (also for
+ * a kind outside the enum).  Its payload is what wps_*_encode_split()
+ * leaves out and what the streaming decoder delivers as events.  A pointer
+ * into *msg.
+ */
+const wps_data *wps_upstream_data(const wps_upstream *msg);
+const wps_data *wps_downstream_data(const wps_downstream *msg);
+
 /* ------------------------------------------------------------------------
  * Size and encode
  * ------------------------------------------------------------------------ */

@@ -417,6 +417,60 @@ static void test_encode_built(void)
     CHECK_STATUS(wps_downstream_encode(&d, out, sizeof out, &written), PBW_E_ARG);
 }
 
+/* wps_*_data: the MessageData of the members that have one, when set. */
+static void test_data_of(void)
+{
+    wps_upstream m;
+    wps_downstream d;
+    unsigned k;
+
+    test_context("wps_upstream_data / wps_downstream_data");
+    for (k = 0; k <= 20; k++) { /* every kind, the holes and beyond */
+        const wps_data *want = NULL;
+        memset(&m, 0, sizeof m);
+        m.kind = (wps_up_kind)k;
+        CHECK(wps_upstream_data(&m) == NULL); /* has_data not set */
+        switch (k) {
+        case WPS_UP_SEND_TO_GROUP:
+            m.u.send_to_group.has_data = 1;
+            want = &m.u.send_to_group.data;
+            break;
+        case WPS_UP_EVENT:
+            m.u.event.has_data = 1;
+            want = &m.u.event.data;
+            break;
+        case WPS_UP_INVOKE_EVENT:
+            m.u.invoke_event.has_data = 1;
+            want = &m.u.invoke_event.data;
+            break;
+        case WPS_UP_STREAM_DATA:
+            m.u.stream_data.has_data = 1;
+            want = &m.u.stream_data.data;
+            break;
+        default:
+            memset(&m.u, 1, sizeof m.u); /* whatever the bytes: no data */
+            break;
+        }
+        CHECK(wps_upstream_data(&m) == want);
+    }
+    for (k = 0; k <= 12; k++) {
+        const wps_data *want = NULL;
+        memset(&d, 0, sizeof d);
+        d.kind = (wps_down_kind)k;
+        CHECK(wps_downstream_data(&d) == NULL);
+        if (k == WPS_DOWN_DATA) {
+            d.u.data.has_data = 1;
+            want = &d.u.data.data;
+        } else if (k == WPS_DOWN_INVOKE_RESPONSE) {
+            d.u.invoke_response.has_data = 1;
+            want = &d.u.invoke_response.data;
+        } else {
+            memset(&d.u, 1, sizeof d.u);
+        }
+        CHECK(wps_downstream_data(&d) == want);
+    }
+}
+
 static void test_round_trip_of_decoded_maps(void)
 {
     wps_upstream m, again;
@@ -539,6 +593,7 @@ static void test_every_status(void)
 
 void suite_messages(void)
 {
+    test_data_of();
     test_every_status();
     test_views_and_presence();
     test_oneof_and_merge();
