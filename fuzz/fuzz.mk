@@ -29,10 +29,10 @@ FUZZ_CFLAGS    = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -std=c99
 FUZZ_CXXFLAGS  = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -std=c++17
 
 FUZZ_HDR       = fuzz/fuzz_common.h fuzz/fuzz_decode.h $(LIB_HDR)
-FUZZ_COMMON    = fuzz/fuzz_common.c $(LIB_SRC)
+FUZZ_COMMON    = fuzz/fuzz_common.c tools/wps_json.c $(LIB_SRC)
 FUZZ_SRC_fuzz_decode_up   = fuzz/fuzz_decode_up.c fuzz/fuzz_decode.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_decode_down = fuzz/fuzz_decode_down.c fuzz/fuzz_decode.c $(FUZZ_COMMON)
-FUZZ_SRC_fuzz_roundtrip   = fuzz/fuzz_roundtrip.c tools/wps_json.c $(FUZZ_COMMON)
+FUZZ_SRC_fuzz_roundtrip   = fuzz/fuzz_roundtrip.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_stream      = fuzz/fuzz_stream.c $(FUZZ_COMMON)
 FUZZ_C_HARNESSES = fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream
 

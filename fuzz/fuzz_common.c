@@ -18,28 +18,9 @@ void *fz_malloc(size_t n)
     return p;
 }
 
-void fz_put(fz_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->ptr = (char *)realloc(b->ptr, cap);
-        if (b->ptr == NULL) {
-            fputs("fuzz: out of memory\n", stderr);
-            abort();
-        }
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->ptr + b->len, s, n);
-    b->len += n;
-    b->ptr[b->len] = '\0';
-}
-
 void fz_puts(fz_buf *b, const char *s)
 {
-    fz_put(b, s, strlen(s));
+    wps_json_put(b, s, strlen(s));
 }
 
 void fz_printf(fz_buf *b, const char *fmt, ...)
@@ -52,30 +33,23 @@ void fz_printf(fz_buf *b, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         abort();
-    fz_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+    wps_json_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
 void fz_quote(fz_buf *b, const uint8_t *s, size_t n)
 {
     size_t i;
-    fz_put(b, "\"", 1);
+    wps_json_put(b, "\"", 1);
     for (i = 0; i < n; i++) {
         unsigned c = s[i];
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
             char ch = (char)c;
-            fz_put(b, &ch, 1);
+            wps_json_put(b, &ch, 1);
         } else {
             fz_printf(b, "\\x%02x", c);
         }
     }
-    fz_put(b, "\"", 1);
-}
-
-void fz_buf_free(fz_buf *b)
-{
-    free(b->ptr);
-    b->ptr = NULL;
-    b->len = b->cap = 0;
+    wps_json_put(b, "\"", 1);
 }
 
 /* ---- findings ----------------------------------------------------------- */
@@ -145,28 +119,9 @@ pbw_status fz_encode(int down, const fz_msg *m, uint8_t *dst, size_t cap, size_t
 
 wps_data *fz_data_of(int down, void *msg)
 {
-    if (down) {
-        wps_downstream *x = (wps_downstream *)msg;
-        if (x->kind == WPS_DOWN_DATA && x->u.data.has_data)
-            return &x->u.data.data;
-        if (x->kind == WPS_DOWN_INVOKE_RESPONSE && x->u.invoke_response.has_data)
-            return &x->u.invoke_response.data;
-        return NULL;
-    } else {
-        wps_upstream *x = (wps_upstream *)msg;
-        switch (x->kind) {
-        case WPS_UP_SEND_TO_GROUP:
-            return x->u.send_to_group.has_data ? &x->u.send_to_group.data : NULL;
-        case WPS_UP_EVENT:
-            return x->u.event.has_data ? &x->u.event.data : NULL;
-        case WPS_UP_INVOKE_EVENT:
-            return x->u.invoke_event.has_data ? &x->u.invoke_event.data : NULL;
-        case WPS_UP_STREAM_DATA:
-            return x->u.stream_data.has_data ? &x->u.stream_data.data : NULL;
-        default:
-            return NULL;
-        }
-    }
+    const wps_data *d = down ? wps_downstream_data((const wps_downstream *)msg)
+                             : wps_upstream_data((const wps_upstream *)msg);
+    return (wps_data *)(uintptr_t)d; /* the caller's message, not const */
 }
 
 /* ---- dump: checks ------------------------------------------------------- */
@@ -419,10 +374,10 @@ static void f_items(fz_dump *d, fz_buf *b, const char *name, const wps_items *it
         problem(d, "%s: count %zu but the iterator yields %zu items", name, items->count, n);
     if (n) {
         fz_printf(b, "%s:[", name);
-        fz_put(b, tmp.ptr, tmp.len);
+        wps_json_put(b, tmp.ptr, tmp.len);
         fz_puts(b, "];");
     }
-    fz_buf_free(&tmp);
+    wps_json_free(&tmp);
 }
 
 /* ---- dump: MessageData -------------------------------------------------- */
@@ -518,7 +473,7 @@ static void check_raw(fz_dump *d, const wps_data *data, const char *body)
         fz_puts(&got, "}");
         if (strcmp(got.ptr, body) != 0)
             problem(d, "data.raw decodes to %.80s, the data is %.80s", got.ptr, body);
-        fz_buf_free(&got);
+        wps_json_free(&got);
     }
     free(wrap);
 }

@@ -21,18 +21,16 @@
 #include <stdint.h>
 
 #include "../wps_messages.h"
+#include "../tools/wps_json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* A growing, NUL-terminated text buffer. */
-typedef struct fz_buf {
-    char *ptr;
-    size_t len, cap;
-} fz_buf;
+/* A growing, NUL-terminated text buffer: the tools' (wps_json_put appends,
+ * wps_json_free frees). */
+typedef wps_json_buf fz_buf;
 
-void fz_put(fz_buf *b, const char *s, size_t n);
 void fz_puts(fz_buf *b, const char *s);
 void fz_printf(fz_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -42,7 +40,6 @@ void fz_printf(fz_buf *b, const char *fmt, ...)
 /* A string or bytes value: "..." with printable ASCII as is, except " and \,
  * and everything else as \xHH (the same escaping as fuzz_diff.cc's). */
 void fz_quote(fz_buf *b, const uint8_t *s, size_t n);
-void fz_buf_free(fz_buf *b);
 
 /*
  * How maps are rendered:

@@ -129,16 +129,6 @@ static void to_arrays(arena *a, int down, fz_msg *m)
 
 /* ---- the round trip ----------------------------------------------------- */
 
-static char *json_of(int down, const fz_msg *m)
-{
-    wps_json_buf b = {NULL, 0, 0};
-    if (down)
-        wps_json_downstream(&b, &m->down);
-    else
-        wps_json_upstream(&b, &m->up);
-    return b.ptr;
-}
-
 /* Encodes into a buffer of exactly the size (so ASan sees any overrun). */
 static uint8_t *encode_exact(const uint8_t *in, size_t n, int down, const fz_msg *m,
                              size_t *len, const char *what)
@@ -166,7 +156,7 @@ static void roundtrip(const uint8_t *in, size_t n, int down, unsigned flags)
     if (fz_decode(down, in, n, &m, flags, &off) != PBW_OK)
         return;
     dump1 = fz_render(down, &m, FZ_MAP_WIRE, in, n, 0, flags, "decoded input");
-    json1 = json_of(down, &m);
+    json1 = wps_json_of(down, &m);
     e = encode_exact(in, n, down, &m, &elen, "the decoded input");
 
     /* decode(encode(decode(in))) == decode(in) */
@@ -178,7 +168,7 @@ static void roundtrip(const uint8_t *in, size_t n, int down, unsigned flags)
     if (strcmp(dump1, dump2) != 0)
         fz_fail(in, n, "%s (flags %u): decode -> encode -> decode changes the message\n"
                 "  first  %.2000s\n  second %.2000s", dir, flags, dump1, dump2);
-    json2 = json_of(down, &m2);
+    json2 = wps_json_of(down, &m2);
     if (strcmp(json1, json2) != 0)
         fz_fail(in, n, "%s (flags %u): the JSON changes over the round trip\n"
                 "  first  %.2000s\n  second %.2000s", dir, flags, json1, json2);

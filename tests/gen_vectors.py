@@ -58,18 +58,7 @@ CLS = {'up': pbref.Up, 'down': pbref.Down}
 # ---------------------------------------------------------------------------
 
 
-def V(v, pad=0):
-    """v as a varint, followed by `pad` redundant bytes (80 .. 00)."""
-    assert v >= 0
-    out = bytearray()
-    while v >= 0x80:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    if pad:
-        out[-1] |= 0x80
-        out += b'\x80' * (pad - 1) + b'\x00'
-    return bytes(out)
+V = wire_model.varint
 
 
 def T(num, wt, pad=0):

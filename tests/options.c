@@ -24,16 +24,6 @@ typedef union any_msg {
     wps_downstream down;
 } any_msg;
 
-static char *json_of(int down, const any_msg *m)
-{
-    wps_json_buf b = {NULL, 0, 0};
-    if (down)
-        wps_json_downstream(&b, &m->down);
-    else
-        wps_json_upstream(&b, &m->up);
-    return b.ptr;
-}
-
 static pbw_status decode(int down, const uint8_t *in, size_t n, any_msg *m, size_t *off)
 {
     return down ? wps_downstream_decode(in, n, &m->down, 0, off)
@@ -93,7 +83,7 @@ static void golden_row(void *ctx, char **cols, int ncols, const char *where)
     in = test_unhex_alloc(cols[2], &n);
     test_context("%s %s", where, cols[1]);
     CHECK_STATUS(decode(down, in, n, &m, &off), PBW_OK);
-    json = json_of(down, &m);
+    json = wps_json_of(down, &m);
     CHECK(json && strcmp(json, cols[3]) == 0);
     free(json);
 #if !WPS_NO_ENCODER
@@ -112,7 +102,7 @@ static void golden_row(void *ctx, char **cols, int ncols, const char *where)
         uint8_t *payload = malloc(n + 1);
         uint64_t soff;
         CHECK_STATUS(streamed(down, in, n, &m, &soff, payload), PBW_OK);
-        json = json_of(down, &m);
+        json = wps_json_of(down, &m);
         CHECK(json && strcmp(json, cols[3]) == 0);
         free(json);
         free(payload);

@@ -4,31 +4,9 @@
 set -u
 cd "$(dirname "$0")/.."
 B=build
-total_pass=0 total_fail=0
-tmp=$B/test-logs
-mkdir -p $tmp
-
-# part NAME COMMAND...: runs it, shows its output, adds its summary line.
-part() {
-    name=$1
-    shift
-    "$@" > $tmp/$name.log 2>&1
-    rc=$?
-    cat $tmp/$name.log
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' $tmp/$name.log | tail -1)
-    if [ -z "$line" ]; then
-        echo "$name: no summary line (exit $rc); counted as 1 failure"
-        line="0 passed, 1 failed"
-    elif [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; then
-        echo "$name: exit status $rc; counted as 1 failure"
-        line="${line%% *} passed, 1 failed"
-    fi
-    p=${line%% passed*}
-    f=${line#* passed, }
-    f=${f%% failed}
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
-}
+PART_LOGS=$B/test-logs
+mkdir -p $PART_LOGS
+. tests/parts.sh
 
 # The library builds without a warning, freestanding, with gcc and clang,
 # and its objects need nothing from libc but memcpy/memset/memmove/memcmp.
@@ -143,5 +121,4 @@ part service-py make -s test-service-py
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
-echo "$total_pass passed, $total_fail failed"
-[ $total_fail -eq 0 ]
+parts_done

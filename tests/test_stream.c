@@ -30,16 +30,6 @@ typedef struct result {
     char *json; /* malloc'd, on success */
 } result;
 
-static char *json_of(int down, const any_msg *m)
-{
-    wps_json_buf b = {NULL, 0, 0};
-    if (down)
-        wps_json_downstream(&b, &m->down);
-    else
-        wps_json_upstream(&b, &m->up);
-    return b.ptr;
-}
-
 static result one_shot(int down, const uint8_t *in, size_t n)
 {
     result r;
@@ -48,7 +38,7 @@ static result one_shot(int down, const uint8_t *in, size_t n)
     r.st = down ? wps_downstream_decode(in, n, &m.down, 0, &off)
                 : wps_upstream_decode(in, n, &m.up, 0, &off);
     r.off = off;
-    r.json = r.st == PBW_OK ? json_of(down, &m) : NULL;
+    r.json = r.st == PBW_OK ? wps_json_of(down, &m) : NULL;
     return r;
 }
 
@@ -176,7 +166,7 @@ static result streamed(int down, const uint8_t *in, size_t n, const plan *pl)
     }
     r.st = st;
     r.off = st == PBW_OK ? n : wps_stream_offset(&s);
-    r.json = st == PBW_OK ? json_of(down, &m) : NULL;
+    r.json = st == PBW_OK ? wps_json_of(down, &m) : NULL;
     if (st != PBW_OK) {
         wps_stream_event again;
         /* sticky, and the message is reset */
@@ -624,31 +614,6 @@ static void check_split(int down, const any_msg *m, const wps_data *d)
     free(joined);
 }
 
-/* The MessageData a decoded message carries, if any. */
-static const wps_data *data_of(int down, const any_msg *m)
-{
-    if (down) {
-        const wps_downstream *x = &m->down;
-        if (x->kind == WPS_DOWN_DATA && x->u.data.has_data)
-            return &x->u.data.data;
-        if (x->kind == WPS_DOWN_INVOKE_RESPONSE && x->u.invoke_response.has_data)
-            return &x->u.invoke_response.data;
-        return NULL;
-    }
-    switch (m->up.kind) {
-    case WPS_UP_SEND_TO_GROUP:
-        return m->up.u.send_to_group.has_data ? &m->up.u.send_to_group.data : NULL;
-    case WPS_UP_EVENT:
-        return m->up.u.event.has_data ? &m->up.u.event.data : NULL;
-    case WPS_UP_INVOKE_EVENT:
-        return m->up.u.invoke_event.has_data ? &m->up.u.invoke_event.data : NULL;
-    case WPS_UP_STREAM_DATA:
-        return m->up.u.stream_data.has_data ? &m->up.u.stream_data.data : NULL;
-    default:
-        return NULL;
-    }
-}
-
 static unsigned long split_checked, split_refused;
 
 static void split_row(void *ctx, char **cols, int ncols, const char *where)
@@ -668,7 +633,7 @@ static void split_row(void *ctx, char **cols, int ncols, const char *where)
     st = down ? wps_downstream_decode(in, n, &m.down, 0, &off)
               : wps_upstream_decode(in, n, &m.up, 0, &off);
     CHECK_STATUS(st, PBW_OK);
-    d = st == PBW_OK ? data_of(down, &m) : NULL;
+    d = st != PBW_OK ? NULL : down ? wps_downstream_data(&m.down) : wps_upstream_data(&m.up);
     if (d && d->kind != WPS_DATA_NONE) {
         check_split(down, &m, d);
         split_checked++;

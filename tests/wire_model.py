@@ -17,6 +17,21 @@ _VARINT_TYPES = {_d.FieldDescriptor.TYPE_UINT64, _d.FieldDescriptor.TYPE_INT64,
                  _d.FieldDescriptor.TYPE_UINT32, _d.FieldDescriptor.TYPE_BOOL}
 
 
+def varint(v, pad=0):
+    """v as a varint, followed by `pad` redundant bytes (80 .. 00): the
+    writing side, for the generators that build inputs byte by byte."""
+    assert v >= 0
+    out = bytearray()
+    while v >= 0x80:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    if pad:
+        out[-1] |= 0x80
+        out += b'\x80' * (pad - 1) + b'\x00'
+    return bytes(out)
+
+
 class Reject(Exception):
     def __init__(self, status, offset):
         super().__init__(status, offset)

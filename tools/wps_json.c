@@ -8,7 +8,7 @@
 
 /* ---- output buffer ---- */
 
-static void put(wps_json_buf *b, const void *s, size_t n)
+void wps_json_put(wps_json_buf *b, const void *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
@@ -29,7 +29,17 @@ static void put(wps_json_buf *b, const void *s, size_t n)
 
 static void puts_(wps_json_buf *b, const char *s)
 {
-    put(b, s, strlen(s));
+    wps_json_put(b, s, strlen(s));
+}
+
+char *wps_json_of(int down, const void *msg)
+{
+    wps_json_buf b = {NULL, 0, 0};
+    if (down)
+        wps_json_downstream(&b, (const wps_downstream *)msg);
+    else
+        wps_json_upstream(&b, (const wps_upstream *)msg);
+    return b.ptr;
 }
 
 void wps_json_free(wps_json_buf *b)
@@ -45,10 +55,10 @@ static void str(wps_json_buf *b, const uint8_t *s, size_t n)
 {
     size_t i, run = 0;
     if (n == 0) { /* an empty view may have a NULL ptr: no arithmetic on it */
-        put(b, "\"\"", 2);
+        wps_json_put(b, "\"\"", 2);
         return;
     }
-    put(b, "\"", 1);
+    wps_json_put(b, "\"", 1);
     for (i = 0; i < n; i++) {
         unsigned c = s[i];
         const char *esc = NULL;
@@ -68,34 +78,34 @@ static void str(wps_json_buf *b, const uint8_t *s, size_t n)
             }
         }
         if (esc) {
-            put(b, s + run, i - run);
+            wps_json_put(b, s + run, i - run);
             puts_(b, esc);
             run = i + 1;
         }
     }
-    put(b, s + run, n - run);
-    put(b, "\"", 1);
+    wps_json_put(b, s + run, n - run);
+    wps_json_put(b, "\"", 1);
 }
 
 static void base64(wps_json_buf *b, const uint8_t *s, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t i;
-    put(b, "\"", 1);
+    wps_json_put(b, "\"", 1);
     for (i = 0; i + 2 < n; i += 3) {
         char q[4] = {tab[s[i] >> 2], tab[(s[i] & 3) << 4 | s[i + 1] >> 4],
                      tab[(s[i + 1] & 15) << 2 | s[i + 2] >> 6], tab[s[i + 2] & 63]};
-        put(b, q, 4);
+        wps_json_put(b, q, 4);
     }
     if (n - i == 1) {
         char q[4] = {tab[s[i] >> 2], tab[(s[i] & 3) << 4], '=', '='};
-        put(b, q, 4);
+        wps_json_put(b, q, 4);
     } else if (n - i == 2) {
         char q[4] = {tab[s[i] >> 2], tab[(s[i] & 3) << 4 | s[i + 1] >> 4],
                      tab[(s[i + 1] & 15) << 2], '='};
-        put(b, q, 4);
+        wps_json_put(b, q, 4);
     }
-    put(b, "\"", 1);
+    wps_json_put(b, "\"", 1);
 }
 
 /* ---- objects: `first` tracks the separator ---- */
@@ -110,22 +120,22 @@ static obj open_obj(wps_json_buf *b)
     obj o;
     o.b = b;
     o.first = 1;
-    put(b, "{", 1);
+    wps_json_put(b, "{", 1);
     return o;
 }
 
 static void close_obj(obj *o)
 {
-    put(o->b, "}", 1);
+    wps_json_put(o->b, "}", 1);
 }
 
 static void key(obj *o, const char *name)
 {
     if (!o->first)
-        put(o->b, ", ", 2);
+        wps_json_put(o->b, ", ", 2);
     o->first = 0;
     str(o->b, (const uint8_t *)name, strlen(name));
-    put(o->b, ": ", 2);
+    wps_json_put(o->b, ": ", 2);
 }
 
 static void f_str(obj *o, const char *name, pbw_bytes v, int present)
@@ -239,10 +249,10 @@ static void f_map(obj *o, const char *name, const wps_map *m)
         if (i + 1 < n && kv_cmp(&all[i].kv, &all[i + 1].kv) == 0)
             continue; /* a later entry has the same key */
         if (!mo.first)
-            put(o->b, ", ", 2);
+            wps_json_put(o->b, ", ", 2);
         mo.first = 0;
         str(o->b, all[i].kv.key.ptr, all[i].kv.key.len);
-        put(o->b, ": ", 2);
+        wps_json_put(o->b, ": ", 2);
         str(o->b, all[i].kv.value.ptr, all[i].kv.value.len);
     }
     close_obj(&mo);
@@ -329,9 +339,9 @@ static void items(obj *o, const wps_items *list)
         obj m;
         if (first) {
             key(o, "items");
-            put(o->b, "[", 1);
+            wps_json_put(o->b, "[", 1);
         } else {
-            put(o->b, ", ", 2);
+            wps_json_put(o->b, ", ", 2);
         }
         first = 0;
         m = open_obj(o->b);
@@ -342,7 +352,7 @@ static void items(obj *o, const wps_items *list)
         close_obj(&m);
     }
     if (!first)
-        put(o->b, "]", 1);
+        wps_json_put(o->b, "]", 1);
 }
 
 static void group_request(obj *o, const wps_group_request *r)

@@ -26,18 +26,34 @@
 
 #include "../wps_messages.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wps_json_buf {
     char *ptr;
     size_t len, cap;
 } wps_json_buf;
 
-/* Appends the JSON of one message (no newline).  Aborts on out-of-memory. */
+/* Appends n bytes (the buffer stays NUL-terminated).  Aborts on
+ * out-of-memory, as everything here does. */
+void wps_json_put(wps_json_buf *b, const void *s, size_t n);
+
+/* Appends the JSON of one message (no newline). */
 void wps_json_upstream(wps_json_buf *b, const wps_upstream *m);
 void wps_json_downstream(wps_json_buf *b, const wps_downstream *m);
+
+/* The JSON of a wps_downstream (down) or wps_upstream (!down) as a string
+ * the caller frees. */
+char *wps_json_of(int down, const void *msg);
 
 /* Appends {"error": "<status name>", "offset": N}. */
 void wps_json_error(wps_json_buf *b, const char *name, size_t offset);
 
 void wps_json_free(wps_json_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -331,30 +331,6 @@ static uint8_t *join(const wps_body *body)
     return p;
 }
 
-/* The payload of the message, if it has one. */
-static const wps_data *payload_of(const options *o, const any_msg *m)
-{
-    if (o->down) {
-        if (m->down.kind == WPS_DOWN_DATA && m->down.u.data.has_data)
-            return &m->down.u.data.data;
-        if (m->down.kind == WPS_DOWN_INVOKE_RESPONSE && m->down.u.invoke_response.has_data)
-            return &m->down.u.invoke_response.data;
-        return NULL;
-    }
-    switch (m->up.kind) {
-    case WPS_UP_SEND_TO_GROUP:
-        return m->up.u.send_to_group.has_data ? &m->up.u.send_to_group.data : NULL;
-    case WPS_UP_EVENT:
-        return m->up.u.event.has_data ? &m->up.u.event.data : NULL;
-    case WPS_UP_INVOKE_EVENT:
-        return m->up.u.invoke_event.has_data ? &m->up.u.invoke_event.data : NULL;
-    case WPS_UP_STREAM_DATA:
-        return m->up.u.stream_data.has_data ? &m->up.u.stream_data.data : NULL;
-    default:
-        return NULL;
-    }
-}
-
 static int no_rendering(wps_json_buf *out, const char *as, const char *why)
 {
     put_str(out, "{\"error\": \"NO_RENDERING\", \"as\": \"");
@@ -461,7 +437,7 @@ static int render_cloudevent(wps_json_buf *out, pbw_bytes event, const wps_body 
 static int render(wps_json_buf *out, const options *o, const any_msg *m)
 {
     uint8_t head[WPS_BODY_HEAD_MAX], *bytes;
-    const wps_data *d = payload_of(o, m);
+    const wps_data *d = o->down ? wps_downstream_data(&m->down) : wps_upstream_data(&m->up);
     const char *as = o->as == AS_RAW ? "raw" : "cloudevent";
     char len[32];
     wps_body body;

@@ -92,17 +92,7 @@ def fill(m, r, depth=0):
 
 # ---- a perturbing serialiser: valid wire bytes, often not canonical ----
 
-def varint(v, pad=0):
-    """v as a varint, followed by `pad` redundant continuation bytes."""
-    out = bytearray()
-    while v >= 0x80:
-        out.append(v & 0x7F | 0x80)
-        v >>= 7
-    out.append(v)
-    if pad:
-        out[-1] |= 0x80
-        out += b'\x80' * (pad - 1) + b'\x00'
-    return bytes(out)
+varint = wire_model.varint
 
 
 def pad_for(r):

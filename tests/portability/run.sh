@@ -14,31 +14,8 @@ cd "$(dirname "$0")/../.."
 B=build/portability
 : "${TEST_SRC:?set by tests/portability.mk}" "${TEST_CFLAGS:?}" "${LIB_SRC:?}"
 mkdir -p $B
-total_pass=0 total_fail=0
-
-# part NAME COMMAND...: runs it, shows its output, adds its last summary
-# line (the same rules as tests/run_all.sh).
-part() {
-    name=$1
-    shift
-    echo "=== $name"
-    "$@" > $B/$name.log 2>&1
-    rc=$?
-    cat $B/$name.log
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' $B/$name.log | tail -1)
-    if [ -z "$line" ]; then
-        echo "$name: no summary line (exit $rc); counted as 1 failure"
-        line="0 passed, 1 failed"
-    elif [ $rc -ne 0 ] && [ "${line#* passed, }" = "0 failed" ]; then
-        echo "$name: exit status $rc; counted as 1 failure"
-        line="${line%% *} passed, 1 failed"
-    fi
-    p=${line%% passed*}
-    f=${line#* passed, }
-    f=${f%% failed}
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
-}
+PART_LOGS=$B
+. tests/parts.sh
 
 # suite NAME QEMU CC FLAGS...: builds the unit suites with CC, runs them.
 suite() {
@@ -114,5 +91,4 @@ part armhf suite armhf qemu-arm arm-linux-gnueabihf-gcc
 part s390x suite s390x qemu-s390x s390x-linux-gnu-gcc
 part c++ cxx
 echo "portability: $total_pass passed, $total_fail failed"
-echo "$total_pass passed, $total_fail failed"
-[ $total_fail -eq 0 ]
+parts_done
