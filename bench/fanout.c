@@ -27,6 +27,11 @@
  *   protobuf-c re-encode       unpack once; per receiver set sequence_id
  *                              and pack into a buffer known to be big enough
  *   protobuf-c decode+encode   unpack + pack + free_unpacked per receiver
+ * With -DFANOUT_PROTOZERO (when libprotozero-dev is installed), the fastest
+ * peer of bench/peers, two more (bench/fanout_protozero.cc):
+ *   protozero re-encode        pull-loop decode once; per receiver a
+ *                              pbf_writer into the output buffer
+ *   protozero decode+encode    both per receiver
  *
  * Figures: ns per receiver, min and median over the repetitions (each
  * repetition: the once-per-message work plus every receiver); bytes each
@@ -44,6 +49,9 @@
 
 #ifdef FANOUT_PROTOBUF_C
 #include "webpubsub.pb-c.h"
+#endif
+#ifdef FANOUT_PROTOZERO
+#include "fanout_protozero.h"
 #endif
 
 static double now_ns(void)
@@ -71,6 +79,9 @@ typedef struct ctx {
     double frame_bytes;   /* bytes of the receivers' frames */
 #ifdef FANOUT_PROTOBUF_C
     Azure__Webpubsub__UpstreamMessage *pbc_up;
+#endif
+#ifdef FANOUT_PROTOZERO
+    fanout_pz_group_msg pz;
 #endif
 } ctx;
 
@@ -275,6 +286,45 @@ static void col_pbc_decode_encode(ctx *c)
 }
 #endif
 
+#ifdef FANOUT_PROTOZERO
+static void col_pz_reencode(ctx *c)
+{
+    size_t r, n;
+    uint64_t acc = 0;
+
+    c->written = c->frame_bytes = 0;
+    for (r = 0; r < c->receivers; r++) {
+        n = fanout_pz_encode(&c->pz, seq_of(r), c->out, c->out_cap);
+        if (n == 0)
+            abort();
+        c->written += (double)n;
+        c->frame_bytes += (double)n;
+        acc += c->out[n - 1];
+    }
+    sink += acc;
+}
+
+static void col_pz_decode_encode(ctx *c)
+{
+    fanout_pz_group_msg m;
+    size_t r, n;
+    uint64_t acc = 0;
+
+    c->written = c->frame_bytes = 0;
+    for (r = 0; r < c->receivers; r++) {
+        if (!fanout_pz_decode(c->frame, c->frame_len, &m))
+            abort();
+        n = fanout_pz_encode(&m, seq_of(r), c->out, c->out_cap);
+        if (n == 0)
+            abort();
+        c->written += (double)n;
+        c->frame_bytes += (double)n;
+        acc += c->out[n - 1];
+    }
+    sink += acc;
+}
+#endif
+
 typedef struct column {
     const char *name;
     void (*run)(ctx *);
@@ -288,6 +338,10 @@ static const column columns[] = {
 #ifdef FANOUT_PROTOBUF_C
     {"protobuf-c: re-encode", col_pbc_reencode},
     {"protobuf-c: decode + encode", col_pbc_decode_encode},
+#endif
+#ifdef FANOUT_PROTOZERO
+    {"protozero: re-encode", col_pz_reencode},
+    {"protozero: decode + encode", col_pz_decode_encode},
 #endif
     {"ours: json fanout", col_json_fanout},
     {"ours: json render", col_json_render},
@@ -332,6 +386,16 @@ static void verify(ctx *c)
             if (azure__webpubsub__downstream_message__pack(&down, got) != n ||
                 memcmp(got, want, n) != 0) {
                 fprintf(stderr, "VERIFICATION FAILED: protobuf-c frame %zu differs\n", r);
+                exit(1);
+            }
+        }
+#endif
+#ifdef FANOUT_PROTOZERO
+        {
+            fanout_pz_group_msg m;
+            if (!fanout_pz_decode(c->frame, c->frame_len, &m) ||
+                fanout_pz_encode(&m, seq_of(r), got, sizeof got) != n || memcmp(got, want, n) != 0) {
+                fprintf(stderr, "VERIFICATION FAILED: protozero frame %zu differs\n", r);
                 exit(1);
             }
         }
@@ -391,6 +455,10 @@ int main(int argc, char **argv)
     c.out = malloc(c.out_cap);
     if (c.out == NULL)
         return 1;
+#ifdef FANOUT_PROTOZERO
+    if (!fanout_pz_decode(frame, c.frame_len, &c.pz))
+        return 1;
+#endif
 #ifdef FANOUT_PROTOBUF_C
     c.pbc_up = azure__webpubsub__upstream_message__unpack(NULL, c.frame_len, frame);
     if (c.pbc_up == NULL)
@@ -427,6 +495,10 @@ int main(int argc, char **argv)
 #ifndef FANOUT_PROTOBUF_C
     printf("protobuf-c columns: not built (tests/service.mk builds them when protoc-gen-c and "
            "libprotobuf-c-dev are installed).\n");
+#endif
+#ifndef FANOUT_PROTOZERO
+    printf("protozero columns: not built (tests/service.mk builds them when libprotozero-dev "
+           "is installed).\n");
 #endif
     free(c.out);
     return (int)(sink & 0);

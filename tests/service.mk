@@ -3,7 +3,8 @@
 #   make test-service      the service suite alone (build/run_tests_service)
 #   make test-service-py   its JSON cases re-read by Python's json module
 #   make bench-fanout      bench/fanout.c: fan-out of one 1 KiB message to
-#                          10,000 receivers; adds protobuf-c when installed
+#                          10,000 receivers; adds protobuf-c and protozero
+#                          when installed
 
 SVC_SRC = wps_service.c
 SVC_HDR = wps_service.h
@@ -65,17 +66,26 @@ test-service-py: $(B)/run_tests_service
 
 .PHONY: test-service-py
 
-# bench/fanout.c.  protobuf-c is added when it is installed (Debian:
-# protobuf-compiler, protobuf-c-compiler, libprotobuf-c-dev, libprotobuf-dev
-# for any.proto); its code is generated here from the spec, with each proto3
-# `optional T x = N;` written as the `oneof _x { T x = N; }` that it is by
-# definition (protoc-gen-c 1.4 refuses `optional`).
+# bench/fanout.c.  Peers are added when installed:
+# - protobuf-c (Debian: protobuf-compiler, protobuf-c-compiler,
+#   libprotobuf-c-dev, libprotobuf-dev for any.proto); its code is generated
+#   here from the spec, with each proto3 `optional T x = N;` written as the
+#   `oneof _x { T x = N; }` that it is by definition (protoc-gen-c 1.4
+#   refuses `optional`);
+# - protozero (libprotozero-dev, header-only; and a C++ compiler):
+#   bench/fanout_protozero.cc.
 FANOUT_SPEC ?= ../shared/spec/webpubsub.proto
 FANOUT_PBC = $(B)/fanout-pbc
 FANOUT_CFLAGS = -O2 -DNDEBUG -Wall -Wextra
 HAVE_PBC := $(shell command -v protoc >/dev/null 2>&1 && command -v protoc-gen-c >/dev/null 2>&1 && \
                     [ -f /usr/include/protobuf-c/protobuf-c.h ] && \
                     [ -f /usr/include/google/protobuf/any.proto ] && [ -f $(FANOUT_SPEC) ] && echo 1)
+HAVE_PZ := $(shell [ -f /usr/include/protozero/pbf_reader.hpp ] && command -v $(CXX) >/dev/null 2>&1 && echo 1)
+FANOUT_BIN = $(B)/bench_fanout$(if $(HAVE_PBC)$(HAVE_PZ),_peers)
+FANOUT_PEER_DEP = $(if $(HAVE_PBC),$(FANOUT_PBC)/webpubsub.pb-c.c) $(if $(HAVE_PZ),$(B)/fanout_protozero.o)
+FANOUT_PEER_FLAGS = $(if $(HAVE_PBC),-DFANOUT_PROTOBUF_C -I$(FANOUT_PBC)) $(if $(HAVE_PZ),-DFANOUT_PROTOZERO)
+FANOUT_PEER_LINK = $(if $(HAVE_PBC),$(FANOUT_PBC)/webpubsub.pb-c.c $(FANOUT_PBC)/google/protobuf/any.pb-c.c -lprotobuf-c) \
+                   $(if $(HAVE_PZ),$(B)/fanout_protozero.o -lstdc++)
 
 $(B)/bench_fanout: bench/fanout.c $(SVC_SRC) $(SVC_HDR) $(LIB_SRC) $(LIB_HDR) | $(B)
 	$(CC) $(FANOUT_CFLAGS) -std=c99 bench/fanout.c $(SVC_LIB_SRC) -o $@
@@ -87,14 +97,16 @@ $(FANOUT_PBC)/webpubsub.proto: $(FANOUT_SPEC) | $(B)
 $(FANOUT_PBC)/webpubsub.pb-c.c: $(FANOUT_PBC)/webpubsub.proto
 	cd $(FANOUT_PBC) && protoc -I. -I/usr/include --c_out=. webpubsub.proto google/protobuf/any.proto
 
-# protobuf-c's generated headers use anonymous unions (C11).
-$(B)/bench_fanout_pbc: bench/fanout.c $(FANOUT_PBC)/webpubsub.pb-c.c $(SVC_SRC) $(SVC_HDR) $(LIB_SRC) $(LIB_HDR)
-	$(CC) $(FANOUT_CFLAGS) -std=gnu11 -DFANOUT_PROTOBUF_C -I$(FANOUT_PBC) bench/fanout.c \
-	    $(FANOUT_PBC)/webpubsub.pb-c.c $(FANOUT_PBC)/google/protobuf/any.pb-c.c \
-	    $(SVC_LIB_SRC) -lprotobuf-c -o $@
+$(B)/fanout_protozero.o: bench/fanout_protozero.cc bench/fanout_protozero.h | $(B)
+	$(CXX) -O2 -DNDEBUG -Wall -Wextra -std=c++11 -c $< -o $@
 
-bench-fanout: $(if $(HAVE_PBC),$(B)/bench_fanout_pbc,$(B)/bench_fanout)
-	$(if $(HAVE_PBC),$(B)/bench_fanout_pbc,$(B)/bench_fanout) $(FANOUT_ARGS)
+# protobuf-c's generated headers use anonymous unions (C11).
+$(B)/bench_fanout_peers: bench/fanout.c $(FANOUT_PEER_DEP) $(SVC_SRC) $(SVC_HDR) $(LIB_SRC) $(LIB_HDR)
+	$(CC) $(FANOUT_CFLAGS) -std=gnu11 $(FANOUT_PEER_FLAGS) bench/fanout.c $(SVC_LIB_SRC) \
+	    $(FANOUT_PEER_LINK) -o $@
+
+bench-fanout: $(FANOUT_BIN)
+	$(FANOUT_BIN) $(FANOUT_ARGS)
 
 .PHONY: bench-fanout
 
