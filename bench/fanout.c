@@ -92,6 +92,14 @@ static uint64_t seq_of(size_t r)
     return 1000 + 37 * (uint64_t)r;
 }
 
+/* A column wrote a whole frame of n bytes into c->out. */
+static uint8_t count_frame(ctx *c, size_t n)
+{
+    c->written += (double)n;
+    c->frame_bytes += (double)n;
+    return c->out[n - 1];
+}
+
 static void col_fanout(ctx *c, int gather)
 {
     static uint8_t shared[1024];
@@ -149,9 +157,7 @@ static void col_reencode(ctx *c)
         d.u.data.sequence_id = seq_of(r);
         if (wps_downstream_encode(&d, c->out, c->out_cap, &n) != PBW_OK)
             abort();
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
@@ -174,9 +180,7 @@ static void col_decode_encode(ctx *c)
         d.u.data.sequence_id = seq_of(r);
         if (wps_downstream_encode(&d, c->out, c->out_cap, &n) != PBW_OK)
             abort();
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
@@ -254,9 +258,7 @@ static void col_pbc_reencode(ctx *c)
     for (r = 0; r < c->receivers; r++) {
         dm.sequence_id = seq_of(r);
         n = azure__webpubsub__downstream_message__pack(&down, c->out);
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
@@ -278,9 +280,7 @@ static void col_pbc_decode_encode(ctx *c)
         dm.sequence_id = seq_of(r);
         n = azure__webpubsub__downstream_message__pack(&down, c->out);
         azure__webpubsub__upstream_message__free_unpacked(up, NULL);
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
@@ -297,9 +297,7 @@ static void col_pz_reencode(ctx *c)
         n = fanout_pz_encode(&c->pz, seq_of(r), c->out, c->out_cap);
         if (n == 0)
             abort();
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
@@ -317,9 +315,7 @@ static void col_pz_decode_encode(ctx *c)
         n = fanout_pz_encode(&m, seq_of(r), c->out, c->out_cap);
         if (n == 0)
             abort();
-        c->written += (double)n;
-        c->frame_bytes += (double)n;
-        acc += c->out[n - 1];
+        acc += count_frame(c, n);
     }
     sink += acc;
 }
