@@ -463,7 +463,7 @@ def summary(d):
             "decode vs libprotobuf (both check UTF-8)",
             "decode no-UTF-8 vs fastest peer",
             "ours encode ns / Ir", "encode vs fastest peer",
-            "decode vs tag-walk floor"]
+            "decode vs tag-walk floor", "stream 1460 vs ours one-shot"]
     rows = []
     for cls in SUMMARY_CLASSES:
         if cls not in d.classes or (d.med(cls, "ours.decode") is None and d.ir(cls, "ours.decode") is None):
@@ -479,6 +479,8 @@ def summary(d):
             pair(d, cls, "ours.encode", lambda c, m: d.fastest(c, "encode", m)),
             pair(d, cls, "ours.decode",
                  lambda c, m: ("", m(c, "floor.tagwalk")) if m(c, "floor.tagwalk") else None),
+            pair(d, cls, "ours.stream1460",
+                 lambda c, m: ("", m(c, "ours.decode")) if m(c, "ours.decode") else None),
         ])
     return (table(head, rows) +
             "\n\nRatios are ours / other as ns (median, same run) / callgrind instructions; "
