@@ -51,7 +51,7 @@ void wps_json_free(wps_json_buf *b)
 
 /* ---- JSON values ---- */
 
-static void str(wps_json_buf *b, const uint8_t *s, size_t n)
+void wps_json_string(wps_json_buf *b, const uint8_t *s, size_t n)
 {
     size_t i, run = 0;
     if (n == 0) { /* an empty view may have a NULL ptr: no arithmetic on it */
@@ -87,7 +87,7 @@ static void str(wps_json_buf *b, const uint8_t *s, size_t n)
     wps_json_put(b, "\"", 1);
 }
 
-static void base64(wps_json_buf *b, const uint8_t *s, size_t n)
+void wps_json_base64(wps_json_buf *b, const uint8_t *s, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t i;
@@ -134,7 +134,7 @@ static void key(obj *o, const char *name)
     if (!o->first)
         wps_json_put(o->b, ", ", 2);
     o->first = 0;
-    str(o->b, (const uint8_t *)name, strlen(name));
+    wps_json_string(o->b, (const uint8_t *)name, strlen(name));
     wps_json_put(o->b, ": ", 2);
 }
 
@@ -143,7 +143,7 @@ static void f_str(obj *o, const char *name, pbw_bytes v, int present)
     if (!present && v.len == 0)
         return;
     key(o, name);
-    str(o->b, v.ptr, v.len);
+    wps_json_string(o->b, v.ptr, v.len);
 }
 
 static void f_bytes(obj *o, const char *name, pbw_bytes v, int present)
@@ -151,7 +151,7 @@ static void f_bytes(obj *o, const char *name, pbw_bytes v, int present)
     if (!present && v.len == 0)
         return;
     key(o, name);
-    base64(o->b, v.ptr, v.len);
+    wps_json_base64(o->b, v.ptr, v.len);
 }
 
 static void f_u64(obj *o, const char *name, uint64_t v, int present)
@@ -251,9 +251,9 @@ static void f_map(obj *o, const char *name, const wps_map *m)
         if (!mo.first)
             wps_json_put(o->b, ", ", 2);
         mo.first = 0;
-        str(o->b, all[i].kv.key.ptr, all[i].kv.key.len);
+        wps_json_string(o->b, all[i].kv.key.ptr, all[i].kv.key.len);
         wps_json_put(o->b, ": ", 2);
-        str(o->b, all[i].kv.value.ptr, all[i].kv.value.len);
+        wps_json_string(o->b, all[i].kv.value.ptr, all[i].kv.value.len);
     }
     close_obj(&mo);
     free(all);
@@ -582,7 +582,7 @@ void wps_json_error(wps_json_buf *b, const char *name, size_t offset)
 {
     char t[32];
     puts_(b, "{\"error\": ");
-    str(b, (const uint8_t *)name, strlen(name));
+    wps_json_string(b, (const uint8_t *)name, strlen(name));
     snprintf(t, sizeof t, ", \"offset\": %zu}", offset);
     puts_(b, t);
 }

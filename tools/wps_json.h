@@ -39,6 +39,11 @@ typedef struct wps_json_buf {
  * out-of-memory, as everything here does. */
 void wps_json_put(wps_json_buf *b, const void *s, size_t n);
 
+/* Append s[0..n) as a JSON string: escaped (the bytes are taken as UTF-8
+ * already), or as padded base64. */
+void wps_json_string(wps_json_buf *b, const uint8_t *s, size_t n);
+void wps_json_base64(wps_json_buf *b, const uint8_t *s, size_t n);
+
 /* Appends the JSON of one message (no newline). */
 void wps_json_upstream(wps_json_buf *b, const wps_upstream *m);
 void wps_json_downstream(wps_json_buf *b, const wps_downstream *m);

@@ -260,61 +260,9 @@ static pbw_status decode_streamed(const options *o, const unsigned char *msg, si
 
 /* ---- --as renderings ---- */
 
-static void put_mem(wps_json_buf *b, const void *p, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        if (!(b->ptr = realloc(b->ptr, b->cap)))
-            abort();
-    }
-    if (n)
-        memcpy(b->ptr + b->len, p, n);
-    b->len += n;
-    b->ptr[b->len] = '\0';
-}
-
 static void put_str(wps_json_buf *b, const char *s)
 {
-    put_mem(b, s, strlen(s));
-}
-
-/* A JSON string (the bytes are UTF-8 already: only escaping is needed). */
-static void put_json_string(wps_json_buf *b, const uint8_t *s, size_t n)
-{
-    size_t i;
-    put_str(b, "\"");
-    for (i = 0; i < n; i++) {
-        char esc[8];
-        if (s[i] == '"' || s[i] == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)s[i];
-            put_mem(b, esc, 2);
-        } else if (s[i] < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", s[i]);
-            put_str(b, esc);
-        } else {
-            put_mem(b, s + i, 1);
-        }
-    }
-    put_str(b, "\"");
-}
-
-static void put_base64(wps_json_buf *b, const uint8_t *s, size_t n)
-{
-    static const char d[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t i;
-    put_str(b, "\"");
-    for (i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) |
-                     (i + 2 < n ? s[i + 2] : 0);
-        char q[4];
-        q[0] = d[v >> 18 & 63];
-        q[1] = d[v >> 12 & 63];
-        q[2] = i + 1 < n ? d[v >> 6 & 63] : '=';
-        q[3] = i + 2 < n ? d[v & 63] : '=';
-        put_mem(b, q, 4);
-    }
-    put_str(b, "\"");
+    wps_json_put(b, s, strlen(s));
 }
 
 /* A body's views joined (malloc'd; the caller frees). */
@@ -373,7 +321,7 @@ static int render_json_client(wps_json_buf *out, const options *o, const any_msg
                             "neither a SendToGroup (--up) nor a DataMessage (--down)");
     if ((st = wps_json_client_size(&dm, NULL, &n)) != PBW_OK)
         return render_error(out, st);
-    put_mem(out, "", 0); /* out->ptr exists */
+    wps_json_put(out, "", 0); /* out->ptr exists */
     if (out->len + n + 1 > out->cap) {
         out->cap = out->len + n + 1;
         if (!(out->ptr = realloc(out->ptr, out->cap)))
@@ -414,7 +362,7 @@ static int render_cloudevent(wps_json_buf *out, pbw_bytes event, const wps_body 
         if (hdr[i] == '\r' && hdr[i + 1] == '\n') {
             if (start)
                 put_str(out, ", ");
-            put_json_string(out, hdr + start, i - start);
+            wps_json_string(out, hdr + start, i - start);
             start = i + 2;
         }
     }
@@ -422,10 +370,10 @@ static int render_cloudevent(wps_json_buf *out, pbw_bytes event, const wps_body 
     bytes = join(body);
     if (body->frame == WPS_FRAME_TEXT) {
         put_str(out, "], \"body\": ");
-        put_json_string(out, bytes, body->len);
+        wps_json_string(out, bytes, body->len);
     } else {
         put_str(out, "], \"bodyBase64\": ");
-        put_base64(out, bytes, body->len);
+        wps_json_base64(out, bytes, body->len);
     }
     put_str(out, "}");
     free(bytes);
@@ -461,10 +409,10 @@ static int render(wps_json_buf *out, const options *o, const any_msg *m)
     put_str(out, len);
     if (body.frame == WPS_FRAME_TEXT) {
         put_str(out, ", \"text\": ");
-        put_json_string(out, bytes, body.len);
+        wps_json_string(out, bytes, body.len);
     } else {
         put_str(out, ", \"base64\": ");
-        put_base64(out, bytes, body.len);
+        wps_json_base64(out, bytes, body.len);
     }
     put_str(out, "}");
     free(bytes);
