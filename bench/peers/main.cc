@@ -77,19 +77,24 @@ const char *const default_classes[] = {
     "down_data_bin64k", "up_send_bin1m",    "down_data_bin1m",     "up_send_any100",
     "down_data_any100"};
 
+// Reads <dir>/<name>.bin; on failure says so on stderr and returns false.
 bool load(bp_corpus *c, const std::string &dir, const char *name)
 {
     std::string path = dir + "/" + name + ".bin";
     FILE *f = fopen(path.c_str(), "rb");
-    if (!f)
+    if (!f) {
+        fprintf(stderr, "bench_peers: cannot read %s\n", path.c_str());
         return false;
+    }
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fseek(f, 0, SEEK_SET);
     memset(c, 0, sizeof *c);
     c->file = static_cast<uint8_t *>(malloc((size_t)size + 1));
     if (!c->file || fread(c->file, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "bench_peers: cannot read %s\n", path.c_str());
         fclose(f);
+        free(c->file);
         return false;
     }
     fclose(f);
@@ -97,8 +102,11 @@ bool load(bp_corpus *c, const std::string &dir, const char *name)
     while (off + 4 <= (size_t)size) {
         uint32_t len = c->file[off] | c->file[off + 1] << 8 | c->file[off + 2] << 16 |
                        (uint32_t)c->file[off + 3] << 24;
-        if (off + 4 + len > (size_t)size)
+        if (off + 4 + len > (size_t)size) {
+            fprintf(stderr, "bench_peers: %s: a record runs past the end\n", path.c_str());
+            free(c->file);
             return false;
+        }
         off += 4 + len;
         n++;
     }
@@ -231,10 +239,8 @@ const prepared *find(const std::vector<prepared> &ps, const char *id)
 int time_class(const options &o, const char *name, FILE *tsv)
 {
     bp_corpus c;
-    if (!load(&c, o.dir, name)) {
-        fprintf(stderr, "bench_peers: cannot read %s/%s.bin\n", o.dir.c_str(), name);
+    if (!load(&c, o.dir, name))
         return 1;
-    }
     std::vector<prepared> ps = make_prepared(o);
     prepare_all(ps, c, false);
     int failed = 0;
@@ -310,10 +316,8 @@ int time_class(const options &o, const char *name, FILE *tsv)
 int verify_class(const options &o, const char *name)
 {
     bp_corpus c;
-    if (!load(&c, o.dir, name)) {
-        fprintf(stderr, "bench_peers: cannot read %s/%s.bin\n", o.dir.c_str(), name);
+    if (!load(&c, o.dir, name))
         return 1;
-    }
     std::vector<prepared> ps = make_prepared(o);
     prepare_all(ps, c, true);
     int ok = 0, na = 0, failed = 0;
@@ -332,10 +336,8 @@ int verify_class(const options &o, const char *name)
 int count_class(const options &o, const char *name)
 {
     bp_corpus c;
-    if (!load(&c, o.dir, name)) {
-        fprintf(stderr, "bench_peers: cannot read %s/%s.bin\n", o.dir.c_str(), name);
+    if (!load(&c, o.dir, name))
         return 1;
-    }
     std::vector<prepared> ps = make_prepared(o);
     prepare_all(ps, c, true);
     int failed = 0;
