@@ -1,7 +1,9 @@
 /* pbwire.c - protobuf wire primitives.  See pbwire.h for the contract. */
 #include "pbwire.h"
 
+#if !(defined(PBW_FREESTANDING) && PBW_FREESTANDING)
 #include <string.h>
+#endif
 
 static const char *const status_names[] = {
 #define PBW__NAME(name, value, text) #name,

@@ -56,6 +56,22 @@ extern "C" {
 #error "PBW_MAX_DEPTH must be between 4 and 100"
 #endif
 
+/*
+ * PBW_FREESTANDING: define it (to 1) for a toolchain with no libc headers at
+ *   all (WebAssembly without a sysroot, some RTOS toolchains).  The library
+ *   then includes only the compiler's own <stddef.h> and <stdint.h> and
+ *   declares the four functions it calls, memcpy, memmove, memset and
+ *   memcmp, itself; the platform still provides their definitions (for
+ *   wasm32, clang's -mbulk-memory lowers them to single instructions when
+ *   given a few lines of its own; see bindings/js).
+ */
+#if defined(PBW_FREESTANDING) && PBW_FREESTANDING
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+#endif
+
 /* Longest varint on the wire, and longest tag or length prefix. */
 #define PBW_VARINT_MAX 10
 #define PBW_TAG_MAX 5

@@ -7,7 +7,9 @@
  */
 #include "wps_messages.h"
 
+#if !(defined(PBW_FREESTANDING) && PBW_FREESTANDING)
 #include <string.h>
+#endif
 
 /*
  * WPS_SMALL leaves out the fast paths for canonical messages: smaller code,

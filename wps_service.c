@@ -3,7 +3,9 @@
  */
 #include "wps_service.h"
 
+#if !(defined(PBW_FREESTANDING) && PBW_FREESTANDING)
 #include <string.h>
+#endif
 
 /* Tags of DownstreamMessage.data_message and DataMessage.sequence_id. */
 #define TAG_DATA_MESSAGE (2u << 3 | PBW_WT_LEN)
