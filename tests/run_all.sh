@@ -38,7 +38,7 @@ build_checks() {
     # The headers from C++: compiled as C++, linked with the C library.
     for cxx in g++ clang++; do
         command -v $cxx >/dev/null 2>&1 || continue
-        if $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror tests/compile_cxx.cpp $B/libwpspb.a \
+        if $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror tests/compile_cxx.cpp $B/libwpspb_service.a $B/libwpspb.a \
                -o $B/compile_cxx-$cxx && $B/compile_cxx-$cxx; then
             p=$((p + 1))
         else
