@@ -120,5 +120,6 @@ part options options
 part service-py make -s test-service-py
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
+part consumers sh tests/consumers/run.sh
 part differential differential
 parts_done
