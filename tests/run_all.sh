@@ -8,7 +8,8 @@ PART_LOGS=$B/test-logs
 mkdir -p $PART_LOGS
 . tests/parts.sh
 
-# The library builds without a warning, freestanding, with gcc and clang,
+# The library builds without a warning, freestanding (also with
+# PBW_FREESTANDING and no libc headers), with gcc and clang,
 # and its objects need nothing from libc but memcpy/memset/memmove/memcmp.
 build_checks() {
     p=0 f=0
@@ -20,6 +21,14 @@ build_checks() {
                 p=$((p + 1))
             else
                 echo "build: $cc warns on $src"; f=$((f + 1))
+            fi
+            # PBW_FREESTANDING with no libc headers at all: only the compiler's own.
+            if $cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Wconversion -Werror -ffreestanding \
+                   -DPBW_FREESTANDING=1 -nostdinc -isystem "$($cc -print-file-name=include)" \
+                   -c $src -o $B/check-free-$cc.o; then
+                p=$((p + 1))
+            else
+                echo "build: $cc fails on $src with PBW_FREESTANDING and no libc headers"; f=$((f + 1))
             fi
         done
     done
