@@ -81,3 +81,11 @@ uninstall:
 	rm -f $(TOOLS:$(B)/%=$(DESTDIR)$(BINDIR)/%)
 
 .PHONY: install uninstall
+
+# For tests/packaging/check.py: what this Makefile builds, as it reads it.
+print-version:
+	@echo $(VERSION) $(ABI_VERSION)
+print-lib-src:
+	@echo $(LIB_SRC)
+
+.PHONY: print-version print-lib-src

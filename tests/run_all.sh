@@ -130,5 +130,6 @@ part service-py make -s test-service-py
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part consumers sh tests/consumers/run.sh
+part packaging python3 tests/packaging/check.py
 part differential differential
 parts_done
