@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wpspb - Azure Web PubSub protobuf codec.  See README.md.
 #
 #   make            static library and tools (build/)

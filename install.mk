@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Shared libraries, install and uninstall, included by the Makefile.
 #
 #   make install     DESTDIR= PREFIX=/usr/local; each directory can be set

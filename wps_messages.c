@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.c - the Web PubSub message set over pbwire.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.h - the Azure Web PubSub protobuf message set: typed structs,
  * zero-copy decode, exact size, canonical encode.

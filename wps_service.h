@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_service.h - the service core: one decoded upstream message, delivered
  * to thousands of connections of every kind, without re-encoding.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make test`: every part of the test suite, then one summary line.
 # Each part reports "N passed, M failed" as its last line; this adds them up.
 set -u

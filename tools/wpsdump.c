@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wpsdump - decode Web PubSub protobuf frames and print them as JSON.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The program every consumer test builds, whatever brought the library in
  * (CMake three ways, Meson, pkg-config): it checks the library against its

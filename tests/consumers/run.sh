@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The library as its users bring it in, each route building and running
 # tests/consumers/consumer.c:
 #   pkg-config   `make install` into a DESTDIR, then cc $(pkg-config ...):

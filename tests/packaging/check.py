@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Packaging checks (a `make test` part); ends with "N passed, M failed".
 
 - versions: every place that states or reads the version agrees with
@@ -262,7 +263,7 @@ check(lic.startswith("MIT License") and "the wpspb authors" in lic, "LICENSE: MI
 SOURCE = re.compile(r"(\.(c|h|cc|cpp|hpp|sh|py|js|mjs|cjs|ts|awk|mk|cmake|map)|"
                     r"(^|/)(Makefile|CMakeLists\.txt|meson\.build|meson_options\.txt|Kconfig))$")
 files = run(["git", "ls-files"]).stdout.split()
-srcs = [f for f in files if SOURCE.search(f) and os.path.isfile(f)]
+srcs = [f for f in files if (SOURCE.search(f) or f == ".ci/run") and os.path.isfile(f)]
 missing = []
 for f in srcs:
     with open(f, encoding="utf-8", errors="replace") as fh:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * The application tests/packaging/check.py links with each firmware file
  * list (Arduino, PlatformIO, ESP-IDF, Zephyr) for a Cortex-M target: the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make cross`: the library compiled for microcontrollers (Cortex-M0+,
 # Cortex-M4, RV32IMC), freestanding (PBW_FREESTANDING: no libc headers), -Os, every warning of the native build
 # check on; then, as markdown for README.md, the size of each object and the
