@@ -1129,6 +1129,12 @@ NOINLINE static pbw_status decode_root(const msgdesc *root, uint8_t *out, const 
 
     if (buf == NULL) /* only valid with len 0; keeps pointer arithmetic defined */
         buf = empty, len = 0;
+    if (len > PBW_MSG_MAX) { /* libprotobuf parses at most INT_MAX bytes */
+        decode(root, out, buf, 0, flags, 0, NULL, &err); /* resets *out */
+        if (err_offset)
+            *err_offset = PBW_MSG_MAX;
+        return PBW_E_TOO_BIG;
+    }
     s = decode(root, out, buf, len, flags, 0, NULL, &err);
     if (err_offset)
         *err_offset = s == PBW_OK ? len : (size_t)(err - buf);
@@ -1192,7 +1198,7 @@ pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out
                                unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && len >= 2) {
+    if (buf && len >= 2 && len <= PBW_MSG_MAX) {
         switch (buf[0]) {
         case UP_TAG(SEND_TO_GROUP):
             return fast_up_SEND_TO_GROUP(buf, len, out, flags, err_offset);
@@ -1220,7 +1226,7 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
                                  unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && len >= 2) {
+    if (buf && len >= 2 && len <= PBW_MSG_MAX) {
         switch (buf[0]) {
         case DOWN_TAG(ACK):
             return fast_down_ACK(buf, len, out, flags, err_offset);
@@ -2143,6 +2149,8 @@ WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
                                    sizeof(wps_stream) <= 512);
 WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_message) < 0xFFFF);
 
+static void stream_error(wps_stream *s, pbw_status st, uint64_t at);
+
 static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
                         size_t cap, uint64_t total, unsigned flags)
 {
@@ -2168,6 +2176,8 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->payload = 0;
     s->ngroups = 0;
     set_kind(msg + root->oneof, 0);
+    if (total != WPS_LEN_UNKNOWN && total > PBW_MSG_MAX)
+        stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
 }
 
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
@@ -2377,6 +2387,10 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
     uint8_t *base = frame_base(s);
     int cleared = 0;
 
+    if (len > PBW_LEN_MAX) { /* first, as libprotobuf's ReadSize; and len fits a size_t */
+        stream_fail(s, PBW_E_TOO_BIG, s->elem);
+        return;
+    }
     if (len > s->frame_end[s->depth] - s->pos) {
         stream_fail(s, PBW_E_LENGTH, s->elem);
         return;
@@ -2656,10 +2670,15 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
     const uint8_t *p = *pp;
     pbw_status result = PBW_NEED_MORE;
     uint64_t v;
-    int r;
+    int r, cut = 0;
 
-    if (p == NULL)
+    if (p == NULL) {
         end = NULL;
+    } else if (s->frame_end[0] == WPS_LEN_UNKNOWN && (uint64_t)(end - p) > PBW_MSG_MAX - s->pos) {
+        /* Beyond INT_MAX bytes libprotobuf stops reading: so does this. */
+        end = p + (size_t)(PBW_MSG_MAX - s->pos);
+        cut = 1;
+    }
     for (;;) {
         size_t avail = p ? (size_t)(end - p) : 0;
 
@@ -2819,6 +2838,10 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             break;
         }
         break;
+    }
+    if (cut && result == PBW_NEED_MORE) {
+        stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
+        result = PBW_E_TOO_BIG;
     }
     *pp = p;
     return result;

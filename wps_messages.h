@@ -471,7 +471,9 @@ typedef struct wps_downstream {
  *
  * Returns PBW_OK, or the first error in wire order: PBW_E_TRUNCATED,
  * PBW_E_VARINT, PBW_E_FIELD_ZERO, PBW_E_WIRE_TYPE, PBW_E_LENGTH,
- * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH or PBW_E_UTF8 - exactly
+ * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH, PBW_E_UTF8 or
+ * PBW_E_TOO_BIG (a length prefix above PBW_LEN_MAX; or len above
+ * PBW_MSG_MAX, at offset PBW_MSG_MAX, before anything else) - exactly
  * when libprotobuf's ParseFromString would fail.  On failure *out is reset
  * to the empty message (kind NONE).  Stack use is bounded (about
  * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
@@ -642,6 +644,11 @@ typedef struct wps_stream {
  *   scratch_cap is 0 (then only messages without short fields decode).
  * total_len: the frame's length if known (decoding ends by itself after
  *   exactly that many bytes), else WPS_LEN_UNKNOWN (call wps_stream_finish).
+ *   A known length above PBW_MSG_MAX is PBW_E_TOO_BIG at offset PBW_MSG_MAX
+ *   from the first call on; with an unknown length, input beyond
+ *   PBW_MSG_MAX bytes is PBW_E_TOO_BIG at that offset (libprotobuf reads
+ *   no more than INT_MAX bytes).  Payload lengths, like every length, are
+ *   at most PBW_LEN_MAX, so they always fit a size_t, on 32-bit too.
  * flags: 0 or WPS_DECODE_NO_UTF8.
  */
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
