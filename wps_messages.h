@@ -500,7 +500,11 @@ const wps_data *wps_downstream_data(const wps_downstream *msg);
 
 /*
  * Exact number of bytes wps_*_encode() writes for *msg.  Pure; O(fields).
- * A message with kind NONE has size 0 (the empty message).
+ * A message with kind NONE has size 0 (the empty message).  Size and
+ * encode agree on validity: for a message that encode refuses (PBW_E_ARG
+ * or PBW_E_TOO_BIG, see below) the size is 0 as well, so a nonzero size
+ * always means encode succeeds with that much room (given a dst that
+ * overlaps no view).  Never wraps, on 32-bit targets either.
  */
 size_t wps_upstream_size(const wps_upstream *msg);
 size_t wps_downstream_size(const wps_downstream *msg);
@@ -515,13 +519,27 @@ size_t wps_downstream_size(const wps_downstream *msg);
  * sorts them by key: pass them sorted to match its bytes).  wps_data.raw is
  * ignored.  Strings are written as given: the caller supplies valid UTF-8.
  *
- * msg:  caller-owned, not modified.  Views must be valid (ptr may be NULL
- *       only when len is 0).
- * dst:  caller-owned output; may be NULL when cap is 0.
+ * Presence, one rule for every field: a field with a has_ flag is written
+ * exactly when its flag is set (has_ack_id = 0 leaves ack_id out whatever
+ * its value, as has_data = 0 leaves data out); a field without one when
+ * its value is not zero / empty; the selected oneof member always.
+ *
+ * msg:  caller-owned, not modified.  Every view that is written must be
+ *       {NULL, 0} or point at len readable bytes: {NULL, len > 0} is
+ *       PBW_E_ARG (the same rule as wps_service.h's renderings).  A map or
+ *       item list with count > 0 needs its array or its decoded wire region.
+ * dst:  caller-owned output; may be NULL when cap is 0.  dst[0..cap) must
+ *       not overlap any view of msg (nor a decoded map's wire region): the
+ *       encoder reads the views while it writes.  Re-encoding a frame into
+ *       its own buffer is therefore refused with PBW_E_ARG, and nothing is
+ *       written.
  * written: not NULL.  On PBW_OK the number of bytes written; on
- *       PBW_E_NOSPACE the number of bytes needed (nothing is written).
- * Returns PBW_OK, PBW_E_NOSPACE, or PBW_E_ARG when a kind field holds a
- * value that is not one of its enum's members.
+ *       PBW_E_NOSPACE the number of bytes needed (nothing is written); 0
+ *       on the other errors.
+ * Returns PBW_OK, PBW_E_NOSPACE, PBW_E_ARG (a kind field holding a value
+ * that is not one of its enum's members, a {NULL, len > 0} view, a view
+ * overlapping dst[0..cap)), or PBW_E_TOO_BIG (the encoding would exceed
+ * PBW_LEN_MAX bytes, which libprotobuf could not read back).
  */
 pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                size_t *written);
@@ -704,9 +722,13 @@ uint64_t wps_stream_offset(const wps_stream *s);
  * The payload is the MessageData of the message (text, binary or JSON
  * bytes, or Any.value).  dst receives head then tail back to back:
  * dst[0 .. *head_len) and dst[*head_len .. *head_len + *tail_len).
+ * The payload's view is never read, so it may be {NULL, length}; every
+ * other view follows wps_*_encode()'s rules, dst[0..cap) included.
  * Returns PBW_OK, PBW_E_NOSPACE (nothing written; *head_len + *tail_len is
- * the room needed), or PBW_E_ARG (an invalid kind, or no payload: the
- * message has no data, or its data kind is NONE).
+ * the room needed), PBW_E_ARG (an invalid kind or view, or no payload: the
+ * message has no data, or its data kind is NONE), or PBW_E_TOO_BIG (head,
+ * payload and tail together would exceed PBW_LEN_MAX bytes: a payload of
+ * 2 GiB or more cannot be framed).
  */
 pbw_status wps_upstream_encode_split(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                      size_t *head_len, size_t *tail_len);
