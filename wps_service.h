@@ -38,6 +38,14 @@
  * Statuses are pbw_status (pbwire.h).  PBW_E_NOSPACE always reports the size
  * needed, and nothing is written when it is returned.
  *
+ * Views: {NULL, 0} is the empty view everywhere; {NULL, n > 0} is
+ * PBW_E_ARG wherever the bytes would be read (the one exception: a payload
+ * not in memory, where a function says so).  Output buffers must not
+ * overlap any input view: each function checks the views it reads against
+ * dst[0..cap) before writing and refuses an overlap with PBW_E_ARG, nothing
+ * written.  Sizes never wrap: a rendering whose size would pass SIZE_MAX
+ * is PBW_E_TOO_BIG (reachable on 32-bit targets only).
+ *
  * Building: wps_service.c needs pbwire.c and wps_messages.c, the latter with
  * its encoder (not built with WPS_NO_ENCODER: the fan-out uses
  * wps_downstream_encode_split).  Same rules as the rest of the library: C99,
@@ -311,7 +319,8 @@ pbw_status wps_json_validate(const uint8_t *s, size_t n, size_t *err_offset);
  * when msg->has_sequence_id).  from_user_id: NULL, or the sender's user id
  * for "fromUserId" (the protobuf DataMessage has no such field; the service
  * knows it).
- * Returns PBW_OK and *size; PBW_E_UTF8 (a string - from, group, the text,
+ * Returns PBW_OK and *size; PBW_E_TOO_BIG (the size would pass SIZE_MAX,
+ * possible on 32-bit targets); PBW_E_UTF8 (a string - from, group, the text,
  * fromUserId, a stream string - is not valid UTF-8: possible after
  * WPS_DECODE_NO_UTF8); PBW_E_JSON, PBW_E_DEPTH or PBW_E_UTF8 (a JSON payload
  * that wps_json_validate rejects); PBW_E_ARG (a kind outside its enum, or a
@@ -325,7 +334,9 @@ pbw_status wps_json_client_size(const wps_data_message *msg, const pbw_bytes *fr
 /*
  * Writes that message into dst[0..cap).  The same checks and statuses as
  * wps_json_client_size, plus PBW_E_NOSPACE (*written is then the size
- * needed; nothing written).  On PBW_OK *written is exactly what
+ * needed; nothing written), PBW_E_ARG when dst[0..cap) overlaps one of
+ * msg's views or *from_user_id (nothing written), and PBW_E_TOO_BIG when
+ * the size would pass SIZE_MAX.  On PBW_OK *written is exactly what
  * wps_json_client_size gives.  dst may be NULL when cap is 0.
  */
 pbw_status wps_json_client_write(const wps_data_message *msg, const pbw_bytes *from_user_id,
@@ -437,12 +448,28 @@ typedef struct wps_cloudevent_conn {
  * The request line, Host and the blank line that ends the headers are
  * yours.  Not carried over from the EventMessage, because the reference
  * defines no header for them: ack_id (the service acks), metadata, stream.
- * Every value is checked to be a valid HTTP field value: a control
- * character (CR, LF, NUL, ... other than tab) in the event name or a
- * connection field would let a client inject headers, and is refused.
+ *
+ * Every ce- value is a CloudEvents String written as the CloudEvents HTTP
+ * binding 1.0.2 (section 3.1.3.2) requires: each byte of a space, '"', '%'
+ * or a character outside U+0021..U+007E is percent-encoded as %XY
+ * (upper-case hex), so a receiver that percent-decodes gets the value back
+ * exactly - spaces at either end included - and no value can break out of
+ * its line.  Values must be valid UTF-8 (PBW_E_UTF8) without the characters
+ * a CloudEvents String may not hold (PBW_E_ARG): controls U+0000..U+001F
+ * (tab included) and U+007F..U+009F, noncharacters.  ce-source is a URI
+ * reference: hub and connection id are its path segments, so a byte of
+ * theirs that is not an RFC 3986 pchar ('/', '?', '#', '%', non-ASCII...)
+ * is first %XY in the URI, and that '%' then %25 in the header: hub "a/b"
+ * gives "ce-source: /hubs/a%252Fb/client/...", which decodes to the URI
+ * "/hubs/a%2Fb/client/...".  Content-Type and WebHook-Request-Origin are
+ * plain HTTP field values, written as they are: no control character but
+ * tab, no space or tab at either end (PBW_E_ARG).
+ *
  * Returns PBW_OK (*written: bytes written), PBW_E_NOSPACE (*written: bytes
- * needed), or PBW_E_ARG (a value with a control character, or a body
- * without a content type; *written 0).  dst may be NULL when cap is 0.
+ * needed), PBW_E_UTF8 or PBW_E_ARG (a value as above, a {NULL, n > 0} view,
+ * a body without a content type, or dst[0..cap) overlapping a value;
+ * *written 0), PBW_E_TOO_BIG (the size would pass SIZE_MAX: 32-bit only).
+ * dst may be NULL when cap is 0.
  */
 pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes event,
                                   const wps_body *body, uint8_t *dst, size_t cap,
