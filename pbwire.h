@@ -102,6 +102,13 @@ enum pbw_wire_type {
  *   PBW_E_UTF8        the first byte of the invalid UTF-8 sequence;
  *   PBW_E_JSON        the byte where the JSON text stops being JSON
  *                     (wps_service.h's validator).
+ *   PBW_E_JSON_TYPE, PBW_E_RANGE, PBW_E_BASE64
+ *                     the first byte of the offending JSON value;
+ *   PBW_E_JSON_MISSING the closing brace of the object that lacks it;
+ *   PBW_E_JSON_DUPLICATE the first byte of the repeated key (wps_service.h
+ *                     says where for group state keys).
+ * PBW_E_NO_RENDERING carries no offset unless a JSON request names a type
+ * the protobuf subprotocol has no message for (the type's value).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -117,7 +124,13 @@ enum pbw_wire_type {
     X(PBW_E_UTF8, 10, "string field is not valid UTF-8")                         \
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
     X(PBW_E_ARG, 12, "invalid argument")                                         \
-    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")
+    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")                   \
+    X(PBW_E_NO_RENDERING, 14, "the message has no form in the requested protocol") \
+    X(PBW_E_JSON_TYPE, 15, "JSON member has the wrong type or an unsupported value") \
+    X(PBW_E_JSON_MISSING, 16, "required JSON member missing")                    \
+    X(PBW_E_JSON_DUPLICATE, 17, "JSON object has the same member twice")          \
+    X(PBW_E_RANGE, 18, "number out of range, or not an integer")                  \
+    X(PBW_E_BASE64, 19, "string is not canonical padded base64 (RFC 4648)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,
