@@ -1632,7 +1632,8 @@ static pbw_status parse_any(const pbw_bytes *b, wps_data *d)
 }
 
 /* dataType and data into *d.  Neither: *has = 0.  dataType alone:
- * PBW_E_JSON_MISSING at it.  data alone: json (the reference's default). */
+ * PBW_E_JSON_MISSING.  data alone: json (the reference's default).  data
+ * null is the JSON value null, not an absent member. */
 static pbw_status get_data(jp *p, size_t type_at, size_t data_at, size_t close, wps_data *d,
                            uint8_t *has)
 {
@@ -1642,7 +1643,7 @@ static pbw_status get_data(jp *p, size_t type_at, size_t data_at, size_t close, 
 
     memset(d, 0, sizeof *d);
     *has = 0;
-    if (!present(p, data_at)) {
+    if (data_at == NONE) {
         if (present(p, type_at))
             return fail_at(p, close, PBW_E_JSON_MISSING);
         return PBW_OK;
@@ -1860,6 +1861,9 @@ static pbw_status request(jp *p, wps_upstream *out)
         size_t end = at;
         if ((st = skip_value(p->s, p->n, &end)) != PBW_OK)
             return fail_at(p, end, st);
+        end = skip_ws(p->s, p->n, end);
+        if (end != p->n)
+            return fail_at(p, end, PBW_E_JSON);
         return fail_at(p, at, PBW_E_JSON_TYPE);
     }
     if ((st = members(p, at, request_members, M_COUNT, v, &close)) != PBW_OK)

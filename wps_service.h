@@ -495,6 +495,11 @@ pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes eve
  * section 2.  A message of kind NONE, or a SystemMessage of kind NONE, has
  * no form at all: PBW_E_NO_RENDERING.
  *
+ * The official client (1.1.0) drops a data message or an invoke response
+ * whose json payload is the JSON value null (its parsePayload takes null
+ * for "unsupported"): rendered as the reference says, it never reaches
+ * that client's handlers.
+ *
  * Fan-out: group state messages, like data messages, put sequenceId first,
  * so wps_json_client_seq_head() works for both.
  */
@@ -551,12 +556,14 @@ pbw_status wps_json_client_down_write(const wps_downstream *msg, const pbw_bytes
  *   "protobuf"  data is padded base64 of a serialised google.protobuf.Any,
  *               parsed as libprotobuf does (type_url, value; unknown fields
  *               skipped)                               -> PROTOBUF
- * dataType without data: PBW_E_JSON_MISSING.
+ * dataType without data: PBW_E_JSON_MISSING.  data null is the JSON value
+ * null (dataType json or none; other types reject it: PBW_E_JSON_TYPE).
  *
  * Rules.  The frame must be one JSON object (RFC 8259, exactly the grammar
  * of wps_json_validate, UTF-8 checked first).  A member whose value is
- * null counts as absent.  Members a request does not use are ignored (their
- * grammar is still checked), as the service ignores them.  Member names
+ * null counts as absent (data excepted, above).  Members a request does
+ * not use are ignored (their grammar is still checked), as the service
+ * ignores them.  Member names
  * and string values may use any JSON escape.  Ids (ackId, sequenceId,
  * streamSequenceId) are integers 0..2^64-1 and idleTimeoutMs 0..2^32-1,
  * written without sign, fraction or exponent (what JSON.stringify writes
