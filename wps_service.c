@@ -1176,8 +1176,9 @@ pbw_status wps_json_client_down_write(const wps_downstream *msg, const pbw_bytes
 
 /* Skips one JSON value starting at s[*i] (after whitespace), checking its
  * grammar; *i ends just past it, or at the offending byte on failure.  The
- * same grammar as wps_json_validate, without recursion. */
-static pbw_status skip_value(const uint8_t *s, size_t n, size_t *at)
+ * same grammar as wps_json_validate, without recursion; max_depth is what
+ * is left of WPS_JSON_MAX_DEPTH where the value sits. */
+static pbw_status skip_value_in(const uint8_t *s, size_t n, size_t *at, unsigned max_depth)
 {
     uint8_t stack[(WPS_JSON_MAX_DEPTH + 7) / 8];
     size_t i = *at;
@@ -1190,7 +1191,7 @@ value:
     switch (s[i]) {
     case '{':
     case '[':
-        if (depth == WPS_JSON_MAX_DEPTH) {
+        if (depth == max_depth) {
             *at = i;
             return PBW_E_DEPTH;
         }
@@ -1253,6 +1254,13 @@ after:
 fail:
     *at = i;
     return PBW_E_JSON;
+}
+
+/* A value inside the request object: one level is taken by the object.
+ * (Values of nested objects are walked again only after this checked them.) */
+static pbw_status skip_value(const uint8_t *s, size_t n, size_t *at)
+{
+    return skip_value_in(s, n, at, WPS_JSON_MAX_DEPTH - 1);
 }
 
 /* The parser: the frame, the caller's scratch (strings and bytes from the
@@ -1859,7 +1867,7 @@ static pbw_status request(jp *p, wps_upstream *out)
         return fail_at(p, at, PBW_E_JSON);
     if (p->s[at] != '{') {
         size_t end = at;
-        if ((st = skip_value(p->s, p->n, &end)) != PBW_OK)
+        if ((st = skip_value_in(p->s, p->n, &end, WPS_JSON_MAX_DEPTH)) != PBW_OK)
             return fail_at(p, end, st);
         end = skip_ws(p->s, p->n, end);
         if (end != p->n)
