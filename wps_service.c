@@ -1862,18 +1862,17 @@ static pbw_status request(jp *p, wps_upstream *out)
     pbw_status st;
     wps_upstream *m = out;
 
+    /* The grammar of the whole frame first (wps_json_validate's, with its
+     * offsets), then the schema. */
     at = skip_ws(p->s, p->n, 0);
-    if (at >= p->n)
-        return fail_at(p, at, PBW_E_JSON);
-    if (p->s[at] != '{') {
-        size_t end = at;
-        if ((st = skip_value_in(p->s, p->n, &end, WPS_JSON_MAX_DEPTH)) != PBW_OK)
-            return fail_at(p, end, st);
-        end = skip_ws(p->s, p->n, end);
-        if (end != p->n)
-            return fail_at(p, end, PBW_E_JSON);
+    k = at;
+    if ((st = skip_value_in(p->s, p->n, &k, WPS_JSON_MAX_DEPTH)) != PBW_OK)
+        return fail_at(p, k, st);
+    k = skip_ws(p->s, p->n, k);
+    if (k != p->n)
+        return fail_at(p, k, PBW_E_JSON);
+    if (p->s[at] != '{')
         return fail_at(p, at, PBW_E_JSON_TYPE);
-    }
     if ((st = members(p, at, request_members, M_COUNT, v, &close)) != PBW_OK)
         return st;
     k = skip_ws(p->s, p->n, close + 1);

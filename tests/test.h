@@ -95,5 +95,6 @@ void suite_messages(void);
 void suite_vectors(void);
 void suite_stream(void);
 void suite_service(void);
+void suite_json_client(void);
 
 #endif
