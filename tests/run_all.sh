@@ -122,4 +122,5 @@ part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
 part real-client make -s test-json-client
+part wpsdump-json make -s test-wpsdump-json
 parts_done
