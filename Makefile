@@ -63,6 +63,7 @@ include tests/service.mk
 include tests/portability.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
+include tests/json_client.mk
 include install.mk
 
 clean:

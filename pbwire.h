@@ -119,7 +119,14 @@ enum pbw_wire_type {
  *                     (wps_service.h's validator);
  *   PBW_E_TOO_BIG     the first byte of the length prefix that is too
  *                     large; for a whole message longer than PBW_MSG_MAX,
- *                     PBW_MSG_MAX (the first byte past the limit).
+ *                     PBW_MSG_MAX (the first byte past the limit);
+ *   PBW_E_JSON_TYPE, PBW_E_RANGE, PBW_E_BASE64
+ *                     the first byte of the offending JSON value;
+ *   PBW_E_JSON_MISSING the closing brace of the object that lacks it;
+ *   PBW_E_JSON_DUPLICATE the first byte of the repeated key (wps_service.h
+ *                     says where for group state keys).
+ * PBW_E_NO_RENDERING carries no offset unless a JSON request names a type
+ * the protobuf subprotocol has no message for (the type's value).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -136,7 +143,13 @@ enum pbw_wire_type {
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
     X(PBW_E_ARG, 12, "invalid argument")                                         \
     X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")                   \
-    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)")
+    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)") \
+    X(PBW_E_NO_RENDERING, 15, "the message has no form in the requested protocol") \
+    X(PBW_E_JSON_TYPE, 16, "JSON member has the wrong type or an unsupported value") \
+    X(PBW_E_JSON_MISSING, 17, "required JSON member missing")                    \
+    X(PBW_E_JSON_DUPLICATE, 18, "JSON object has the same member twice")          \
+    X(PBW_E_RANGE, 19, "number out of range, or not an integer")                  \
+    X(PBW_E_BASE64, 20, "string is not canonical padded base64 (RFC 4648)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,

@@ -133,4 +133,6 @@ part wpsdump-as make -s test-wpsdump-as
 part consumers sh tests/consumers/run.sh
 part packaging python3 tests/packaging/check.py
 part differential differential
+part real-client make -s test-json-client
+part wpsdump-json make -s test-wpsdump-json
 parts_done

@@ -97,5 +97,6 @@ void suite_vectors(void);
 void suite_stream(void);
 void suite_service(void);
 void suite_hardening(void);
+void suite_json_client(void);
 
 #endif
