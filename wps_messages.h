@@ -44,6 +44,9 @@
 #define WPS_MESSAGES_H
 
 #include "pbwire.h"
+#if !(defined(PBW_FREESTANDING) && PBW_FREESTANDING)
+#include <string.h> /* memset, for the static inline constructors */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -718,6 +721,273 @@ pbw_status wps_downstream_encode_split(const wps_downstream *msg, uint8_t *dst, 
 #define WPS__FIELDS_MAX 192
 #define WPS_HEAD_TAIL_MAX(string_bytes, map_entries, items) \
     (WPS__FIELDS_MAX + 20 * (map_entries) + 40 * (items) + (string_bytes))
+
+/* ------------------------------------------------------------------------
+ * Building messages, and names for logs
+ * ------------------------------------------------------------------------
+ *
+ * Constructors for the messages a client sends and a service answers.
+ * Each one zeroes *m, then sets the kind, the member's fields and their
+ * has_ flags: the result encodes as is.  Views are copied, not bytes: the
+ * memory they point at must outlive the encoding.  Everything here is
+ * static inline, so a program that does not call a function carries no code
+ * for it (firmware size is unchanged by their existence).
+ *
+ *     wps_upstream m;
+ *     wps_up_send_to_group(&m, pbw_str("chat"), wps_text(pbw_str("hello")));
+ *     wps_up_set_ack_id(&m, 1);
+ *     st = wps_upstream_encode(&m, buf, sizeof buf, &n);
+ *
+ * Anything not covered (metadata, streams, ttl, no_echo...) is a field of
+ * the struct: set it after the constructor.
+ */
+
+/* Payloads: a text, binary or JSON payload of the given bytes; a protobuf
+ * payload (google.protobuf.Any) of type_url and value. */
+static inline wps_data wps_data_of(wps_data_kind kind, pbw_bytes bytes)
+{
+    wps_data d;
+    memset(&d, 0, sizeof d);
+    d.kind = kind;
+    d.bytes = bytes;
+    return d;
+}
+static inline wps_data wps_text(pbw_bytes text) { return wps_data_of(WPS_DATA_TEXT, text); }
+static inline wps_data wps_binary(pbw_bytes bytes) { return wps_data_of(WPS_DATA_BINARY, bytes); }
+static inline wps_data wps_json(pbw_bytes json) { return wps_data_of(WPS_DATA_JSON, json); }
+static inline wps_data wps_protobuf(pbw_bytes type_url, pbw_bytes value)
+{
+    wps_data d = wps_data_of(WPS_DATA_PROTOBUF, value);
+    d.type_url = type_url;
+    return d;
+}
+
+/* Upstream: JoinGroup, LeaveGroup, SendToGroup, Event, SequenceAck, Ping. */
+static inline void wps_up_join_group(wps_upstream *m, pbw_bytes group)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_JOIN_GROUP;
+    m->u.join_group.group = group;
+}
+static inline void wps_up_leave_group(wps_upstream *m, pbw_bytes group)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_LEAVE_GROUP;
+    m->u.leave_group.group = group;
+}
+static inline void wps_up_send_to_group(wps_upstream *m, pbw_bytes group, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_SEND_TO_GROUP;
+    m->u.send_to_group.group = group;
+    m->u.send_to_group.data = data;
+    m->u.send_to_group.has_data = 1;
+}
+static inline void wps_up_event(wps_upstream *m, pbw_bytes event, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_EVENT;
+    m->u.event.event = event;
+    m->u.event.data = data;
+    m->u.event.has_data = 1;
+}
+static inline void wps_up_sequence_ack(wps_upstream *m, uint64_t sequence_id)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_SEQUENCE_ACK;
+    m->u.sequence_ack.sequence_id = sequence_id;
+}
+static inline void wps_up_ping(wps_upstream *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_PING;
+}
+
+/*
+ * Asks the service for an AckMessage: sets ack_id (and has_ack_id) on a
+ * message whose kind has one (SendToGroup, Event, JoinGroup, LeaveGroup,
+ * SetGroupState, SubscribeGroupState, UnsubscribeGroupState).  Returns 1,
+ * or 0 (nothing changed) for a kind without an ack id.
+ */
+static inline int wps_up_set_ack_id(wps_upstream *m, uint64_t ack_id)
+{
+    uint64_t *id;
+    uint8_t *has;
+    switch (m->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        id = &m->u.send_to_group.ack_id, has = &m->u.send_to_group.has_ack_id;
+        break;
+    case WPS_UP_EVENT:
+        id = &m->u.event.ack_id, has = &m->u.event.has_ack_id;
+        break;
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: /* one shape: the same offsets */
+        id = &m->u.join_group.ack_id, has = &m->u.join_group.has_ack_id;
+        break;
+    case WPS_UP_SET_GROUP_STATE:
+        id = &m->u.set_group_state.ack_id, has = &m->u.set_group_state.has_ack_id;
+        break;
+    default:
+        return 0;
+    }
+    *id = ack_id;
+    *has = 1;
+    return 1;
+}
+
+/* Downstream: Ack (success, or failure with an error name such as
+ * "Duplicate", "Forbidden", "InternalServerError" and a message), Data from
+ * a group or from the server, Connected, Disconnected, Pong. */
+static inline void wps_down_ack(wps_downstream *m, uint64_t ack_id)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_ACK;
+    m->u.ack.ack_id = ack_id;
+    m->u.ack.success = 1;
+}
+static inline void wps_down_ack_error(wps_downstream *m, uint64_t ack_id, pbw_bytes name,
+                                      pbw_bytes message)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_ACK;
+    m->u.ack.ack_id = ack_id;
+    m->u.ack.has_error = 1;
+    m->u.ack.error.name = name;
+    m->u.ack.error.message = message;
+}
+static inline void wps_down_group_data(wps_downstream *m, pbw_bytes group, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_DATA;
+    m->u.data.from = pbw_str("group");
+    m->u.data.group = group;
+    m->u.data.has_group = 1;
+    m->u.data.data = data;
+    m->u.data.has_data = 1;
+}
+static inline void wps_down_server_data(wps_downstream *m, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_DATA;
+    m->u.data.from = pbw_str("server");
+    m->u.data.data = data;
+    m->u.data.has_data = 1;
+}
+/* The reliable subprotocol's sequence id of a DataMessage: 1, or 0
+ * (nothing changed) for another kind. */
+static inline int wps_down_set_sequence_id(wps_downstream *m, uint64_t sequence_id)
+{
+    if (m->kind != WPS_DOWN_DATA)
+        return 0;
+    m->u.data.sequence_id = sequence_id;
+    m->u.data.has_sequence_id = 1;
+    return 1;
+}
+/* reconnection_token: {NULL, 0} leaves it out (the plain subprotocol); any
+ * other view, even empty, is sent. */
+static inline void wps_down_connected(wps_downstream *m, pbw_bytes connection_id,
+                                      pbw_bytes user_id, pbw_bytes reconnection_token)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_SYSTEM;
+    m->u.system.kind = WPS_SYSTEM_CONNECTED;
+    m->u.system.u.connected.connection_id = connection_id;
+    m->u.system.u.connected.user_id = user_id;
+    m->u.system.u.connected.reconnection_token = reconnection_token;
+    m->u.system.u.connected.has_reconnection_token = reconnection_token.ptr != NULL;
+}
+static inline void wps_down_disconnected(wps_downstream *m, pbw_bytes reason)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_SYSTEM;
+    m->u.system.kind = WPS_SYSTEM_DISCONNECTED;
+    m->u.system.u.disconnected.reason = reason;
+}
+static inline void wps_down_pong(wps_downstream *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_PONG;
+}
+
+/*
+ * Names for logs: the protobuf field name of a message kind
+ * ("sendToGroupMessage", "dataMessage"...), of a payload kind ("text",
+ * "binary", "protobuf", "json"; "none"), of a system message kind
+ * ("connectedMessage", "disconnectedMessage"), of a streaming event
+ * ("PAYLOAD_BEGIN"...).  Static strings; "?" for a value outside the enum
+ * (never NULL).  Header-only, like the constructors.
+ */
+static inline const char *wps_upstream_kind_name(wps_up_kind k)
+{
+    switch (k) {
+    case WPS_UP_NONE: return "none";
+    case WPS_UP_SEND_TO_GROUP: return "sendToGroupMessage";
+    case WPS_UP_EVENT: return "eventMessage";
+    case WPS_UP_JOIN_GROUP: return "joinGroupMessage";
+    case WPS_UP_LEAVE_GROUP: return "leaveGroupMessage";
+    case WPS_UP_SEQUENCE_ACK: return "sequenceAckMessage";
+    case WPS_UP_PING: return "pingMessage";
+    case WPS_UP_INVOKE_EVENT: return "invokeEventMessage";
+    case WPS_UP_CANCEL_INVOCATION: return "cancelInvocationMessage";
+    case WPS_UP_STREAM_DATA: return "streamDataMessage";
+    case WPS_UP_STREAM_END: return "streamEndMessage";
+    case WPS_UP_SET_GROUP_STATE: return "setGroupStateMessage";
+    case WPS_UP_SUBSCRIBE_GROUP_STATE: return "subscribeGroupStateMessage";
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: return "unsubscribeGroupStateMessage";
+    }
+    return "?";
+}
+static inline const char *wps_downstream_kind_name(wps_down_kind k)
+{
+    switch (k) {
+    case WPS_DOWN_NONE: return "none";
+    case WPS_DOWN_ACK: return "ackMessage";
+    case WPS_DOWN_DATA: return "dataMessage";
+    case WPS_DOWN_SYSTEM: return "systemMessage";
+    case WPS_DOWN_PONG: return "pongMessage";
+    case WPS_DOWN_INVOKE_RESPONSE: return "invokeResponseMessage";
+    case WPS_DOWN_STREAM_ACK: return "streamAckMessage";
+    case WPS_DOWN_STREAM_NACK: return "streamNackMessage";
+    case WPS_DOWN_STREAM_CLOSED: return "streamClosedMessage";
+    case WPS_DOWN_GROUP_STATE_UPDATE: return "groupStateUpdateMessage";
+    case WPS_DOWN_GROUP_STATE_SNAPSHOT: return "groupStateSnapshotMessage";
+    }
+    return "?";
+}
+static inline const char *wps_data_kind_name(wps_data_kind k)
+{
+    switch (k) {
+    case WPS_DATA_NONE: return "none";
+    case WPS_DATA_TEXT: return "text";
+    case WPS_DATA_BINARY: return "binary";
+    case WPS_DATA_PROTOBUF: return "protobuf";
+    case WPS_DATA_JSON: return "json";
+    }
+    return "?";
+}
+static inline const char *wps_system_kind_name(wps_system_kind k)
+{
+    switch (k) {
+    case WPS_SYSTEM_NONE: return "none";
+    case WPS_SYSTEM_CONNECTED: return "connectedMessage";
+    case WPS_SYSTEM_DISCONNECTED: return "disconnectedMessage";
+    }
+    return "?";
+}
+static inline const char *wps_stream_event_name(wps_stream_event_type t)
+{
+    switch (t) {
+    case WPS_EV_PAYLOAD_BEGIN: return "PAYLOAD_BEGIN";
+    case WPS_EV_PAYLOAD_CHUNK: return "PAYLOAD_CHUNK";
+    case WPS_EV_PAYLOAD_END: return "PAYLOAD_END";
+    case WPS_EV_PAYLOAD_DISCARD: return "PAYLOAD_DISCARD";
+    case WPS_EV_MESSAGE_END: return "MESSAGE_END";
+    }
+    return "?";
+}
+
 
 #ifdef __cplusplus
 }
