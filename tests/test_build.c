@@ -5,10 +5,15 @@
  * to the bytes libprotobuf's deterministic serialisation gives for the same
  * values (the hex below was produced by python3-protobuf, C++ backend).
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "test.h"
+#include "../wps_service.h"
 
 static void check_up(const wps_upstream *m, const char *hex)
 {
@@ -145,8 +150,97 @@ static void test_names(void)
     CHECK(strcmp(wps_stream_event_name((wps_stream_event_type)0), "?") == 0);
 }
 
+/* wps_service.h section 5: the gateway steps. */
+static void test_gateway(void)
+{
+    wps_upstream up;
+    wps_downstream down;
+    wps_data_message dm;
+    uint8_t plain[256], with_seq[256], head[WPS_JSON_SEQ_HEAD_MAX], got[512];
+    size_t np, ns, n, frame_len, total, i;
+    pbw_bytes iov[2];
+    wps_iovec v[2];
+    int fds[2];
+
+    /* the JSON splice equals the rendering with the sequence id */
+    wps_down_group_data(&down, pbw_str("chat"), wps_text(pbw_str("hi \"you\"")));
+    dm = down.u.data;
+    CHECK_STATUS(wps_json_client_write(&dm, NULL, plain, sizeof plain, &np), PBW_OK);
+    dm.has_sequence_id = 1;
+    dm.sequence_id = 18446744073709551615ull;
+    CHECK_STATUS(wps_json_client_write(&dm, NULL, with_seq, sizeof with_seq, &ns), PBW_OK);
+    CHECK_EQ(wps_json_client_receiver(pbw_mem(plain, np), 0, 7, head, iov, &frame_len), 1);
+    CHECK(iov[0].ptr == plain && iov[0].len == np && frame_len == np);
+    CHECK_EQ(wps_json_client_receiver(pbw_mem(plain, np), 1, dm.sequence_id, head, iov,
+                                      &frame_len), 2);
+    CHECK(frame_len == ns && iov[0].ptr == head && iov[1].ptr == plain + 1);
+    memcpy(got, iov[0].ptr, iov[0].len);
+    memcpy(got + iov[0].len, iov[1].ptr, iov[1].len);
+    CHECK(memcmp(got, with_seq, ns) == 0);
+    CHECK_EQ(wps_json_client_receiver(pbw_mem(with_seq + 1, ns - 1), 1, 1, head, iov,
+                                      &frame_len), 0);
+    CHECK_EQ(wps_json_client_receiver(pbw_mem(NULL, 0), 0, 1, head, iov, &frame_len), 0);
+    CHECK(frame_len == 0);
+
+    /* wps_iovec is struct iovec's layout: writev() takes it */
+    CHECK(sizeof(wps_iovec) == sizeof(struct iovec) &&
+          offsetof(wps_iovec, iov_base) == offsetof(struct iovec, iov_base) &&
+          offsetof(wps_iovec, iov_len) == offsetof(struct iovec, iov_len));
+    wps_json_client_receiver(pbw_mem(plain, np), 1, dm.sequence_id, head, iov, &frame_len);
+    total = wps_iovec_of(v, iov, 2);
+    CHECK(total == ns && v[0].iov_base == (void *)head && v[1].iov_len == np - 1);
+    if (pipe(fds) == 0) {
+        ssize_t w = writev(fds[1], (const struct iovec *)(const void *)v, 2);
+        ssize_t r = read(fds[0], got, sizeof got);
+        CHECK(w == (ssize_t)ns && r == (ssize_t)ns && memcmp(got, with_seq, ns) == 0);
+        close(fds[0]);
+        close(fds[1]);
+    } else {
+        CHECK(!"pipe");
+    }
+    CHECK_EQ(wps_iovec_of(v, iov, 0), 0);
+
+    /* the ack back to the sender */
+    wps_up_send_to_group(&up, pbw_str("chat"), wps_text(pbw_str("x")));
+    memset(&down, 0xA5, sizeof down);
+    CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 0);
+    CHECK(down.kind != WPS_DOWN_ACK); /* untouched */
+    wps_up_set_ack_id(&up, 0); /* 0 is a real ack id */
+    CHECK(wps_ack_for(&down, &up, pbw_mem(NULL, 0), pbw_mem(NULL, 0)) == 1);
+    check_down(&down, "0a021001");
+    wps_up_join_group(&up, pbw_str("g"));
+    wps_up_set_ack_id(&up, 5);
+    CHECK(wps_ack_for(&down, &up, pbw_str("Duplicate"), pbw_str("m")) == 1);
+    check_down(&down, "0a1208051a0e0a094475706c696361746512016d");
+    for (i = 0; i < 4; i++) {
+        static const wps_up_kind kinds[] = {WPS_UP_LEAVE_GROUP, WPS_UP_SUBSCRIBE_GROUP_STATE,
+                                            WPS_UP_UNSUBSCRIBE_GROUP_STATE, WPS_UP_EVENT};
+        wps_up_join_group(&up, pbw_str("g"));
+        if (kinds[i] == WPS_UP_EVENT)
+            wps_up_event(&up, pbw_str("e"), wps_text(pbw_str("t")));
+        up.kind = kinds[i];
+        CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 0);
+        wps_up_set_ack_id(&up, 9 + i);
+        CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 1 &&
+              down.u.ack.ack_id == 9 + i && down.u.ack.success);
+    }
+    memset(&up, 0, sizeof up);
+    up.kind = WPS_UP_SET_GROUP_STATE;
+    CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 0);
+    up.u.set_group_state.has_ack_id = 1;
+    up.u.set_group_state.ack_id = 300;
+    CHECK(wps_ack_for(&down, &up, pbw_str("Forbidden"), pbw_str("")) == 1 &&
+          down.u.ack.ack_id == 300 && !down.u.ack.success && down.u.ack.has_error);
+    wps_up_ping(&up);
+    CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 0);
+    wps_up_sequence_ack(&up, 1);
+    CHECK(wps_ack_for(&down, &up, pbw_str(""), pbw_str("")) == 0);
+    (void)n;
+}
+
 void suite_build(void)
 {
+    test_gateway();
     test_views();
     test_upstream();
     test_downstream();
