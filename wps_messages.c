@@ -2133,10 +2133,14 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
                     S_HOLD, S_REPLAY, S_DONE, S_ERROR,
-                    S_START /* nothing consumed yet: the whole frame may be at hand */ };
+                    S_START, /* nothing consumed yet */
+                    S_GATHER /* the frame fits the scratch buffer: being copied there */ };
 /* Phases of S_REPLAY (in s->nbytes, unused there): the payload delivered,
  * the bytes after it being consumed, done. */
 enum { R_PAYLOAD, R_AFTER, R_DONE };
+
+static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                 wps_stream_event *ev);
 enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
 
 WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
@@ -2161,7 +2165,7 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->depth = 0;
     s->state = S_START;
     s->nbytes = 0;
-    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->flags = (uint8_t)(flags & (WPS_DECODE_NO_UTF8 | WPS_STREAM_COLLECT));
     s->status = 0;
     s->held = 0;
     s->pending = 0;
@@ -2395,7 +2399,9 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         s->frame_base[s->depth] = (uint16_t)(nb - s->msg);
         s->frame_desc[s->depth] = f->sub;
         s->state = S_TAG;
-    } else if (f->sub == PAYLOAD && f->type <= T_BYTES) {
+    } else if (f->sub == PAYLOAD && f->type <= T_BYTES &&
+               !((s->flags & WPS_STREAM_COLLECT) && len < s->scratch_cap - s->scratch_len &&
+                 1 + pbw_varint_size(len) <= s->scratch_cap - s->scratch_len - len)) {
         pbw_bytes view = {NULL, 0};
         view.len = (size_t)len;
         payload_cleared(s, store_view(d, f, base, view));
@@ -2405,8 +2411,9 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         memset(&s->utf8, 0, sizeof s->utf8);
         s->state = S_PAYLOAD;
     } else {
-        /* A short field: buffered whole in the scratch buffer as a record.
-         * Record field numbers are below 16: a one-byte tag. */
+        /* A short field (or a payload collected in WPS_STREAM_COLLECT mode):
+         * buffered whole in the scratch buffer as a record.  Record field
+         * numbers are below 16: a one-byte tag. */
         uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
                                 PBW_WT_LEN);
         size_t room = s->scratch_cap - s->scratch_len;
@@ -2437,13 +2444,14 @@ static void stream_whole(wps_stream *s, const field *f)
     b.len = s->scratch_len - s->field_at;
     at = s->pos - b.len; /* where the value was in the input */
     s->state = S_TAG;
-    if (f->type == T_STR) {
+    if (f->type == T_STR || f->sub == PAYLOAD) {
         size_t bad;
-        if (!utf8_ok(s->flags, b, &bad)) {
+        if (f->type == T_STR && !utf8_ok(s->flags, b, &bad)) {
             stream_fail(s, PBW_E_UTF8, at + bad);
             return;
         }
-        payload_cleared(s, store_view(d, f, base, b));
+        /* a collected payload replaces one streamed before it */
+        payload_cleared(s, store_view(d, f, base, b) || f->sub == PAYLOAD);
     } else {
         const uint8_t *e = b.ptr;
         uint8_t path = (uint8_t)(f->tag >> 3);
@@ -2524,7 +2532,8 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
         stream_len(s, f, b.len); /* sub-message: a frame; payload: BEGIN; else a record */
         p = b.ptr;
         if (s->state == S_WHOLE) {
-            memcpy(s->scratch + s->scratch_len, b.ptr, b.len);
+            /* memmove: after an abandoned gather the input is the scratch */
+            memmove(s->scratch + s->scratch_len, b.ptr, b.len);
             s->scratch_len += b.len;
             s->pos += b.len;
             p += b.len;
@@ -2543,84 +2552,107 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
 
 #if !WPS_SMALL
 /*
- * The common case: the whole frame is in this chunk and the scratch buffer
- * is as large as the frame.  The one-shot decoder decodes it (the same
- * core, the same result), copying its short fields into the scratch buffer
- * as it goes (each record no larger than the field on the wire: they fit).
- * The first event follows at once: MESSAGE_END, or PAYLOAD_BEGIN with the
- * whole payload (the occurrence that counts); replay_next() the rest.
- * Returns 0 when the frame is malformed (the error is set).
+ * The common case: the declared length is known and the frame fits the
+ * scratch buffer.  Its bytes are copied there as they come (one memcpy per
+ * chunk, whatever the chunk size), and once complete the one-shot decoder
+ * decodes the copy (the same core, the same result and the same error at
+ * the same offset), so every view points into the scratch buffer.  The
+ * first event follows at once: MESSAGE_END, or PAYLOAD_BEGIN with the whole
+ * payload (the occurrence that counts); replay_next() the rest.  With
+ * WPS_STREAM_COLLECT the payload stays in the struct: MESSAGE_END alone.
  */
-NOINLINE static int stream_whole_frame(wps_stream *s, const uint8_t **pp, wps_stream_event *ev)
+NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                         wps_stream_event *ev)
 {
     const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *p = *pp, *e = p;
+    const uint8_t *p = *pp;
+    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
     wps_data *data;
-    size_t at, off, len = (size_t)s->frame_end[0];
-    pbw_status st = PBW_OK;
+    pbw_status st;
 
-    /* the fast path notes the MessageData's offset in field_at */
-    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
-                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
-        at = s->field_at;
-    } else {
-        s->scratch_len = 0; /* whatever the fast path copied before giving up */
-        st = decode(root, s->msg, p, len, s->flags, 0, s, &e);
-        if (st != PBW_OK) {
-            stream_error(s, st, (uint64_t)(e - p));
-            return 0;
+    if (p && want) {
+        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
+        if (n) {
+            memcpy(s->scratch + (size_t)s->pos, p, n);
+            *pp = p + n;
+            s->pos += n;
+            want -= n;
         }
-        at = payload_of(root, s->msg);
+    }
+    if (want)
+        return PBW_NEED_MORE;
+    s->scratch_len = len;
+    p = s->scratch;
+    st = root == &descs[M_UP]
+             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
+                                   s->flags & WPS_DECODE_NO_UTF8, &at)
+             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
+                                     s->flags & WPS_DECODE_NO_UTF8, &at);
+    if (st != PBW_OK) {
+        stream_error(s, st, at);
+        return st;
     }
     s->state = S_REPLAY;
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->length = 0;
+    ev->remaining = 0;
+    at = payload_of(root, s->msg);
     data = at ? (wps_data *)(void *)(s->msg + at) : NULL;
     if (data) {
-        data->raw.ptr = NULL; /* never in memory, as far as the caller knows */
+        data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
     }
-    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL) {
-        /* no payload on the wire (none, or an Any without a value) */
-        *pp = p + len;
-        s->pos = len;
+    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL ||
+        (s->flags & WPS_STREAM_COLLECT)) {
+        /* no payload on the wire (none, or an Any without a value), or one
+         * collected in the struct */
         s->nbytes = R_DONE;
         ev->type = WPS_EV_MESSAGE_END;
         ev->kind = WPS_DATA_NONE;
         ev->data = NULL;
-        return 1;
+        return PBW_OK;
     }
-    off = (size_t)(data->bytes.ptr - p) + data->bytes.len; /* the payload's end */
     ev->type = WPS_EV_PAYLOAD_BEGIN;
     ev->kind = data->kind;
     ev->data = data;
-    ev->length = data->bytes.len;
+    ev->remaining = data->bytes.len;
     if (data->bytes.len) {
         ev->chunk.ptr = data->bytes.ptr;
         ev->chunk.len = data->bytes.len;
     }
-    *pp = p + off;
-    s->pos = off;
-    s->acc = 0; /* all of it delivered: END comes next */
     s->nbytes = R_PAYLOAD;
     s->payload = (uint8_t)data->kind;
-    s->depth = 1; /* the payload's frame, for payload_data() */
-    s->frame_desc[1] = M_DATA; /* for payload_data(): the wps_data itself */
-    s->frame_base[1] = (uint16_t)at;
+    s->frame_base[1] = (uint16_t)at; /* for replay_next's PAYLOAD_END */
     data->bytes.ptr = NULL;
-    return 1;
+    return PBW_OK;
+}
+
+/*
+ * The input ended (wps_stream_finish) before a gathered frame was complete:
+ * the answer is an error either way, the first one the field-by-field path
+ * finds in the bytes gathered, else PBW_E_TRUNCATED where they stop.  So
+ * run that path over them, in place: it writes its records at the start of
+ * the scratch buffer, never past the bytes it has consumed (a record takes
+ * no more than its field on the wire), and copies with memmove.
+ */
+static void stream_gather_abandon(wps_stream *s)
+{
+    const uint8_t *p = s->scratch, *end = s->scratch + (size_t)s->pos;
+    wps_stream_event ev;
+    s->pos = 0;
+    s->state = S_TAG;
+    while (stream_general(s, &p, end, &ev) == PBW_OK)
+        ; /* events of a frame that is an error anyway */
 }
 
 /* The events after PAYLOAD_BEGIN of a frame decoded whole: PAYLOAD_END,
- * then (the bytes after the payload consumed) MESSAGE_END.  A short,
+ * then MESSAGE_END (every byte was consumed by the gathering).  A short,
  * straight path: the frame is already known to be valid. */
-static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                     wps_stream_event *ev)
+static inline pbw_status replay_next(wps_stream *s, wps_stream_event *ev)
 {
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->length = 0;
+    ev->remaining = 0;
     if (s->nbytes == R_PAYLOAD) {
         s->nbytes = R_AFTER;
         ev->type = WPS_EV_PAYLOAD_END;
@@ -2628,19 +2660,7 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
         ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
         return PBW_OK;
     }
-    if (s->nbytes == R_AFTER) {
-        uint64_t left = s->frame_end[0] - s->pos;
-        size_t n = *pp ? (size_t)(end - *pp) : 0;
-        if (n > left)
-            n = (size_t)left;
-        if (n) {
-            *pp += n;
-            s->pos += n;
-        }
-        if (n < left)
-            return PBW_NEED_MORE;
-        s->nbytes = R_DONE;
-    }
+    s->nbytes = R_DONE;
     ev->type = WPS_EV_MESSAGE_END;
     ev->kind = WPS_DATA_NONE;
     ev->data = NULL;
@@ -2650,8 +2670,8 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
 
 /* The general machine: byte by byte where it must, whole fields where it
  * can (stream_fast). */
-NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                 wps_stream_event *ev)
+NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp,
+                                          const uint8_t *end, wps_stream_event *ev)
 {
     const uint8_t *p = *pp;
     pbw_status result = PBW_NEED_MORE;
@@ -2670,13 +2690,13 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
                 s->pending &= (uint8_t)~EV_DISCARD;
                 ev->type = WPS_EV_PAYLOAD_DISCARD;
                 ev->kind = WPS_DATA_NONE;
-                ev->length = 0;
+                ev->remaining = 0;
                 ev->data = NULL;
             } else if (s->pending & EV_END) {
                 s->pending &= (uint8_t)~EV_END;
                 ev->type = WPS_EV_PAYLOAD_END;
                 ev->kind = (wps_data_kind)s->payload;
-                ev->length = 0;
+                ev->remaining = 0;
                 ev->data = payload_data(s);
             }
             result = PBW_OK;
@@ -2738,7 +2758,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             size_t n = avail < s->acc ? avail : (size_t)s->acc;
             if (n) {
                 if (s->state == S_WHOLE) {
-                    memcpy(s->scratch + s->scratch_len, p, n);
+                    memmove(s->scratch + s->scratch_len, p, n); /* see stream_fast */
                     s->scratch_len += n;
                 }
                 p += n;
@@ -2778,7 +2798,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             }
             s->pending &= (uint8_t)~EV_BEGIN;
             ev->type = begin ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_CHUNK;
-            ev->length = s->acc;
+            ev->remaining = s->acc;
             ev->kind = (wps_data_kind)s->payload;
             ev->chunk.ptr = n ? p : NULL;
             ev->chunk.len = n;
@@ -2808,7 +2828,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
         case S_DONE:
             ev->type = WPS_EV_MESSAGE_END;
             ev->kind = WPS_DATA_NONE;
-            ev->length = 0;
+            ev->remaining = 0;
             ev->chunk.ptr = NULL;
             ev->chunk.len = 0;
             ev->data = NULL;
@@ -2824,43 +2844,39 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
     return result;
 }
 
-/* Everything but the replay of a frame decoded whole. */
-NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                            wps_stream_event *ev)
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                           wps_stream_event *ev)
 {
     const uint8_t *none = NULL;
 
     if (pp == NULL)
         pp = &none;
 #if !WPS_SMALL
+    if (s->state == S_GATHER)
+        return stream_gather(s, pp, end, ev);
     if (s->state == S_REPLAY)
-        return replay_next(s, pp, end, ev);
-#endif
+        return replay_next(s, ev);
     if (s->state == S_START) {
-        /* One byte to test (not the fields it implies: a wider load of
-         * bytes just stored one by one would stall). */
+        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN) */
+        if (s->frame_end[0] <= s->scratch_cap) {
+            s->state = S_GATHER;
+            return stream_gather(s, pp, end, ev);
+        }
         s->state = S_TAG;
-#if !WPS_SMALL
-        if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
-            s->frame_end[0] <= s->scratch_cap && stream_whole_frame(s, pp, ev))
-            return PBW_OK;
-#endif
     }
-    return stream_general(s, pp, end, ev);
-}
-
-pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                           wps_stream_event *ev)
-{
-#if !WPS_SMALL
-    if (s->state == S_REPLAY && pp)
-        return replay_next(s, pp, end, ev);
+#else
+    if (s->state == S_START)
+        s->state = S_TAG;
 #endif
-    return stream_next_slow(s, pp, end, ev);
+    return stream_general(s, pp, end, ev);
 }
 
 pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
 {
+#if !WPS_SMALL
+    if (s->state == S_GATHER && s->pos < s->frame_end[0])
+        stream_gather_abandon(s);
+#endif
     if (s->state == S_ERROR || s->state == S_DONE || s->pending)
         return wps_stream_next(s, NULL, NULL, ev);
     if (s->frame_end[0] != WPS_LEN_UNKNOWN) {

@@ -585,6 +585,11 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 
 #define WPS_LEN_UNKNOWN UINT64_MAX
 
+/* Flag for wps_stream_init_*: payloads that fit the scratch buffer's free
+ * room are collected there and appear in the struct as views, with no
+ * payload events (see "Collecting small payloads" above). */
+#define WPS_STREAM_COLLECT 2u
+
 typedef enum wps_stream_event_type {
     WPS_EV_PAYLOAD_BEGIN = 1, /* a payload starts: kind, length, data, and in
                                * chunk its first bytes (possibly none) */
@@ -597,9 +602,10 @@ typedef enum wps_stream_event_type {
 typedef struct wps_stream_event {
     wps_stream_event_type type;
     wps_data_kind kind; /* payload events: TEXT, BINARY, JSON, or PROTOBUF (Any.value) */
-    uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length;
-                         * PAYLOAD_CHUNK: its bytes still to come, this
-                         * chunk's included */
+    uint64_t remaining; /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: the payload's bytes
+                         * not delivered before this event, this event's
+                         * chunk included (so on BEGIN, the total length;
+                         * the total is also data->bytes.len) */
     pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes, a view
                          * into the input passed to this call, valid as long
                          * as that input is ({NULL, 0} for none) */
