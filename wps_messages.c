@@ -2551,53 +2551,48 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
 
 
 #if !WPS_SMALL
-/*
- * The common case: the declared length is known and the frame fits the
- * scratch buffer.  Its bytes are copied there as they come (one memcpy per
- * chunk, whatever the chunk size), and once complete the one-shot decoder
- * decodes the copy (the same core, the same result and the same error at
- * the same offset), so every view points into the scratch buffer.  The
- * first event follows at once: MESSAGE_END, or PAYLOAD_BEGIN with the whole
- * payload (the occurrence that counts); replay_next() the rest.  With
- * WPS_STREAM_COLLECT the payload stays in the struct: MESSAGE_END alone.
- */
-NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                         wps_stream_event *ev)
+/* The MessageData of a decoded root message, or NULL: payload_of() for the
+ * kinds that have one, without the table walk. */
+static ALWAYS_INLINE wps_data *root_data(const wps_stream *s)
 {
-    const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *p = *pp;
-    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
-    wps_data *data;
-    pbw_status st;
-
-    if (p && want) {
-        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
-        if (n) {
-            memcpy(s->scratch + (size_t)s->pos, p, n);
-            *pp = p + n;
-            s->pos += n;
-            want -= n;
+    if (s->frame_desc[0] == M_UP) {
+        wps_upstream *m = (wps_upstream *)(void *)s->msg;
+        switch (m->kind) {
+        case WPS_UP_SEND_TO_GROUP:
+            return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
+        case WPS_UP_EVENT:
+            return m->u.event.has_data ? &m->u.event.data : NULL;
+        case WPS_UP_INVOKE_EVENT:
+            return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
+        case WPS_UP_STREAM_DATA:
+            return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
+        default:
+            return NULL;
+        }
+    } else {
+        wps_downstream *m = (wps_downstream *)(void *)s->msg;
+        switch (m->kind) {
+        case WPS_DOWN_DATA:
+            return m->u.data.has_data ? &m->u.data.data : NULL;
+        case WPS_DOWN_INVOKE_RESPONSE:
+            return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
+        default:
+            return NULL;
         }
     }
-    if (want)
-        return PBW_NEED_MORE;
-    s->scratch_len = len;
-    p = s->scratch;
-    st = root == &descs[M_UP]
-             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
-                                   s->flags & WPS_DECODE_NO_UTF8, &at)
-             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
-                                     s->flags & WPS_DECODE_NO_UTF8, &at);
-    if (st != PBW_OK) {
-        stream_error(s, st, at);
-        return st;
-    }
+}
+
+/* The first event of a frame decoded whole (every view valid): MESSAGE_END,
+ * or PAYLOAD_BEGIN with the whole payload (the occurrence that counts);
+ * replay_next() gives the rest.  With WPS_STREAM_COLLECT the payload stays
+ * in the struct: MESSAGE_END alone. */
+static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
+                                              wps_stream_event *ev)
+{
     s->state = S_REPLAY;
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
     ev->remaining = 0;
-    at = payload_of(root, s->msg);
-    data = at ? (wps_data *)(void *)(s->msg + at) : NULL;
     if (data) {
         data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
@@ -2622,9 +2617,82 @@ NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, cons
     }
     s->nbytes = R_PAYLOAD;
     s->payload = (uint8_t)data->kind;
-    s->frame_base[1] = (uint16_t)at; /* for replay_next's PAYLOAD_END */
+    s->frame_base[1] = (uint16_t)((uint8_t *)data - s->msg); /* for PAYLOAD_END */
     data->bytes.ptr = NULL;
     return PBW_OK;
+}
+
+/*
+ * The whole frame is in this chunk (and no payload is to be collected):
+ * the one-shot decoder decodes it in place, copying its short fields into
+ * the scratch buffer as it goes (each record no larger than the field on
+ * the wire: they fit), so only the payload's view points into the input.
+ */
+NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
+                                              wps_stream_event *ev)
+{
+    const msgdesc *root = &descs[s->frame_desc[0]];
+    const uint8_t *p = *pp, *e = p;
+    size_t len = (size_t)s->frame_end[0];
+    pbw_status st;
+    wps_data *data;
+
+    /* the fast path notes the MessageData's offset in field_at */
+    s->field_at = 0;
+    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
+                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
+        data = s->field_at ? (wps_data *)(void *)(s->msg + s->field_at) : NULL;
+    } else {
+        s->scratch_len = 0; /* whatever the fast path copied before giving up */
+        st = decode(root, s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s, &e);
+        if (st != PBW_OK) {
+            stream_error(s, st, (uint64_t)(e - p));
+            return st;
+        }
+        data = root_data(s);
+    }
+    *pp = p + len;
+    s->pos = len;
+    return decoded_whole(s, data, ev);
+}
+
+/*
+ * The frame fits the scratch buffer but comes in pieces: its bytes are
+ * copied there as they come (one memcpy per chunk, whatever the chunk
+ * size), and once complete the one-shot decoder decodes the copy (the same
+ * core, the same result and the same error at the same offset), so every
+ * view points into the scratch buffer.
+ */
+NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                         wps_stream_event *ev)
+{
+    const uint8_t *p = *pp;
+    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
+    pbw_status st;
+
+    if (p && want) {
+        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
+        if (n) {
+            memcpy(s->scratch + (size_t)s->pos, p, n);
+            *pp = p + n;
+            s->pos += n;
+            want -= n;
+        }
+    }
+    if (want)
+        return PBW_NEED_MORE;
+    s->scratch_len = len;
+    p = s->scratch;
+    st = s->frame_desc[0] == M_UP
+             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
+                                   s->flags & WPS_DECODE_NO_UTF8, &at)
+             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
+                                     s->flags & WPS_DECODE_NO_UTF8, &at);
+    if (st != PBW_OK) {
+        stream_error(s, st, at);
+        return st;
+    }
+    return decoded_whole(s, root_data(s), ev);
 }
 
 /*
@@ -2844,8 +2912,9 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp,
     return result;
 }
 
-pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                           wps_stream_event *ev)
+/* Everything but the replay of a frame decoded whole. */
+NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
+                                            const uint8_t *end, wps_stream_event *ev)
 {
     const uint8_t *none = NULL;
 
@@ -2854,11 +2923,12 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
 #if !WPS_SMALL
     if (s->state == S_GATHER)
         return stream_gather(s, pp, end, ev);
-    if (s->state == S_REPLAY)
-        return replay_next(s, ev);
     if (s->state == S_START) {
         /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN) */
         if (s->frame_end[0] <= s->scratch_cap) {
+            if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
+                !(s->flags & WPS_STREAM_COLLECT))
+                return stream_whole_frame(s, pp, ev);
             s->state = S_GATHER;
             return stream_gather(s, pp, end, ev);
         }
@@ -2869,6 +2939,16 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
         s->state = S_TAG;
 #endif
     return stream_general(s, pp, end, ev);
+}
+
+pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                           wps_stream_event *ev)
+{
+#if !WPS_SMALL
+    if (s->state == S_REPLAY)
+        return replay_next(s, ev);
+#endif
+    return stream_next_slow(s, pp, end, ev);
 }
 
 pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
