@@ -804,6 +804,34 @@ static ALWAYS_INLINE int fc_varint(fcur *c, uint64_t *v)
     return 1;
 }
 
+/* A length prefix of 1 to 4 bytes (below 256 MiB), unrolled: a payload of
+ * 64 KiB or 1 MiB costs what one of 64 bytes does.  NULL: longer, or cut
+ * short (the general reader decides). */
+static ALWAYS_INLINE const uint8_t *len_upto4(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x;
+    if (end - p < 4)
+        return varint_upto(p, end, 4, v);
+    x = p[0];
+    if (x < 0x80) {
+        *v = x;
+        return p + 1;
+    }
+    x = (x & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+    if (p[1] < 0x80) {
+        *v = x;
+        return p + 2;
+    }
+    x |= (uint64_t)(p[2] & 0x7f) << 14;
+    if (p[2] < 0x80) {
+        *v = x;
+        return p + 3;
+    }
+    x |= (uint64_t)(p[3] & 0x7f) << 21;
+    *v = x;
+    return p[3] < 0x80 ? p + 4 : NULL;
+}
+
 static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
 {
     const uint8_t *q = c->p;
@@ -814,7 +842,7 @@ static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
         c->p = q + n;
         return 1;
     }
-    q = varint_upto(c->p, c->end, 4, &n); /* below 256 MiB */
+    q = len_upto4(c->p, c->end, &n);
     if (!q || n > (uint64_t)(c->end - q))
         return 0;
     b->ptr = q;
@@ -992,6 +1020,16 @@ static ALWAYS_INLINE int fast_root(fcur *c, fcur *m, unsigned *tag, unsigned wan
         m->flags = c->flags;
         m->rs = c->rs;
         return (size_t)c->p[1] == (size_t)(c->end - m->p);
+    }
+    if (want) { /* a longer length: a frame of 128 bytes or more */
+        uint64_t n;
+        const uint8_t *q = len_upto4(c->p + 1, c->end, &n);
+        *tag = want;
+        m->p = q;
+        m->end = c->end;
+        m->flags = c->flags;
+        m->rs = c->rs;
+        return q && n == (uint64_t)(c->end - q);
     }
     if (c->p == c->end || *c->p >= 0x80)
         return 0;
