@@ -1448,7 +1448,8 @@ static size_t tag_size(unsigned tag)
 typedef struct sizer {
     size_t sizes[CACHE];
     unsigned n;
-    int bad; /* a kind outside its enum */
+    int bad;       /* a kind outside its enum */
+    unsigned sort; /* WPS_ENCODE_SORTED_MAPS */
 } sizer;
 
 static size_t entry_body_size(const wps_kv *kv)
@@ -1462,32 +1463,81 @@ static size_t len_size(unsigned tag, size_t len)
     return tag_size(tag) + pbw_varint_size(len) + len;
 }
 
-static size_t map_size(unsigned tag, const wps_map *m)
+/* Byte order of map keys, libprotobuf's (std::string's) order. */
+NOINLINE static int key_cmp(pbw_bytes a, pbw_bytes b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+/*
+ * Sorted maps without memory: a selection walk.  The entry after `prev`
+ * (NULL: the first) in key order is the smallest key above prev's, in its
+ * last occurrence (a later duplicate wins).  1 and *out, or 0 at the end.
+ * Each call is one pass over the entries: a map of n entries costs n + 1
+ * passes, O(n^2) key comparisons (and for a decoded map, each pass re-walks
+ * its wire region).  Metadata maps hold a handful of entries.
+ */
+static int map_next_sorted(const wps_map *m, const wps_kv *prev, wps_kv *out)
+{
+    wps_map_iter it;
+    wps_kv kv;
+    int found = 0;
+
+    wps_map_begin(&it, m);
+    while (wps_map_next(&it, &kv)) {
+        if (prev && key_cmp(kv.key, prev->key) <= 0)
+            continue;
+        if (found && key_cmp(kv.key, out->key) > 0)
+            continue;
+        *out = kv; /* smaller, or the same key again: the later one wins */
+        found = 1;
+    }
+    return found;
+}
+
+/* The next entry of a map walk begun with wps_map_begin (*kv: the previous
+ * entry, except on the first step): in wire order, or sorted. */
+static int map_step(wps_map_iter *it, wps_kv *kv, int first, unsigned sort)
+{
+    wps_kv prev;
+    if (!sort)
+        return wps_map_next(it, kv);
+    prev = *kv;
+    return map_next_sorted(it->map, first ? NULL : &prev, kv);
+}
+
+static size_t map_size(unsigned tag, const wps_map *m, unsigned sort)
 {
     wps_map_iter it;
     wps_kv kv;
     size_t total = 0;
+    int first = 1;
 
     wps_map_begin(&it, m);
-    while (wps_map_next(&it, &kv))
+    while (map_step(&it, &kv, first, sort)) {
         total += len_size(tag, entry_body_size(&kv));
+        first = 0;
+    }
     return total;
 }
 
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z);
 
-static size_t item_size(const wps_group_state_item *item, int *bad)
+static size_t item_size(const wps_group_state_item *item, sizer *parent)
 {
     sizer z;
     size_t n;
     z.n = 0;
     z.bad = 0;
+    z.sort = parent->sort;
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
-    *bad |= z.bad;
+    parent->bad |= z.bad;
     return n;
 }
 
-static size_t items_size(unsigned tag, const wps_items *items, int *bad)
+static size_t items_size(unsigned tag, const wps_items *items, sizer *z)
 {
     wps_items_iter it;
     wps_group_state_item item;
@@ -1495,7 +1545,7 @@ static size_t items_size(unsigned tag, const wps_items *items, int *bad)
 
     wps_items_begin(&it, items);
     while (wps_items_next(&it, &item))
-        total += len_size(tag, item_size(&item, bad));
+        total += len_size(tag, item_size(&item, z));
     return total;
 }
 
@@ -1594,11 +1644,11 @@ static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
             break;
         case T_MAP:
             if (((const wps_map *)(const void *)v)->count)
-                total += map_size(f->tag, (const wps_map *)(const void *)v);
+                total += map_size(f->tag, (const wps_map *)(const void *)v, z->sort);
             break;
         case T_ITEMS:
             if (((const wps_items *)(const void *)v)->count)
-                total += items_size(f->tag, (const wps_items *)(const void *)v, &z->bad);
+                total += items_size(f->tag, (const wps_items *)(const void *)v, z);
             break;
         default:
             break;
@@ -1643,13 +1693,15 @@ typedef struct writer {
 
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr);
 
-static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag)
+static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag,
+                           unsigned sort)
 {
     sizer z;
     writer wr;
     size_t n;
     z.n = 0;
     z.bad = 0;
+    z.sort = sort;
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
     wr.z = &z;
     wr.next = 0;
@@ -1718,15 +1770,18 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
             }
             break;
         case T_MAP: {
+            const wps_map *m = (const wps_map *)(const void *)v;
             wps_map_iter it;
             wps_kv kv;
-            if (!((const wps_map *)(const void *)v)->count)
+            int first = 1;
+            if (!m->count)
                 break;
-            wps_map_begin(&it, (const wps_map *)(const void *)v);
-            while (wps_map_next(&it, &kv)) {
+            wps_map_begin(&it, m);
+            while (map_step(&it, &kv, first, wr->z->sort)) {
                 w = put_len(w, f->tag, entry_body_size(&kv));
                 w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
                 w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
+                first = 0;
             }
             break;
         }
@@ -1737,7 +1792,7 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
                 break;
             wps_items_begin(&it, (const wps_items *)(const void *)v);
             while (wps_items_next(&it, &item))
-                w = item_write(&item, w, f->tag);
+                w = item_write(&item, w, f->tag, wr->z->sort);
             break;
         }
         default:
@@ -1747,8 +1802,8 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
     return w;
 }
 
-static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
-                              size_t *written)
+static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, unsigned sort, uint8_t *dst,
+                              size_t cap, size_t *written)
 {
     sizer z;
     writer wr;
@@ -1756,6 +1811,7 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
 
     z.n = 0;
     z.bad = 0;
+    z.sort = sort;
     n = msg_size(d, msg, &z);
     if (z.bad) {
         *written = 0;
@@ -1785,6 +1841,7 @@ static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *ds
 
     z.n = 0;
     z.bad = 0;
+    z.sort = 0;
     n = msg_size(d, msg, &z);
     *head_len = *tail_len = 0;
     if (z.bad || data == NULL || data->kind == WPS_DATA_NONE)
@@ -2059,6 +2116,7 @@ size_t wps_upstream_size(const wps_upstream *msg)
 #endif
     z.n = 0;
     z.bad = 0;
+    z.sort = 0;
     return msg_size(&descs[M_UP], (const uint8_t *)msg, &z);
 }
 
@@ -2072,6 +2130,7 @@ size_t wps_downstream_size(const wps_downstream *msg)
 #endif
     z.n = 0;
     z.bad = 0;
+    z.sort = 0;
     return msg_size(&descs[M_DOWN], (const uint8_t *)msg, &z);
 }
 
@@ -2083,7 +2142,7 @@ size_t wps_downstream_size(const wps_downstream *msg)
     {                                                                                              \
         if (fast_##dir##_encode(msg, dst, cap, written, WPS_##DIR##_##kind))                       \
             return *written > cap ? PBW_E_NOSPACE : PBW_OK;                                        \
-        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, dst, cap, written);             \
+        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, 0, dst, cap, written);          \
     }
 ENC_ENTRY(up, UP, SEND_TO_GROUP)
 ENC_ENTRY(up, UP, JOIN_GROUP) /* and the three requests of the same layout */
@@ -2119,7 +2178,17 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
         break;
     }
 #endif
-    return encode_root(&descs[M_UP], (const uint8_t *)msg, dst, cap, written);
+    return encode_root(&descs[M_UP], (const uint8_t *)msg, 0, dst, cap, written);
+}
+
+/* Without the flag: the plain function (and its fast paths; a message with
+ * a map never takes those, so they need no flag). */
+pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, uint8_t *dst,
+                                     size_t cap, size_t *written)
+{
+    if (!(flags & WPS_ENCODE_SORTED_MAPS))
+        return wps_upstream_encode(msg, dst, cap, written);
+    return encode_root(&descs[M_UP], (const uint8_t *)msg, 1, dst, cap, written);
 }
 
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
@@ -2146,7 +2215,15 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
         break;
     }
 #endif
-    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
+    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, 0, dst, cap, written);
+}
+
+pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
+                                       size_t cap, size_t *written)
+{
+    if (!(flags & WPS_ENCODE_SORTED_MAPS))
+        return wps_downstream_encode(msg, dst, cap, written);
+    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, 1, dst, cap, written);
 }
 
 #endif /* !WPS_NO_ENCODER */
@@ -2418,6 +2495,9 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
     const msgdesc *d = frame_desc(s);
     uint8_t *base = frame_base(s);
     int cleared = 0;
+    size_t room = s->scratch_cap - s->scratch_len;
+    /* a record (one-byte tag, length, bytes) of this field fits the scratch */
+    int fits = len < room && 1 + pbw_varint_size(len) <= room - len;
 
     if (len > s->frame_end[s->depth] - s->pos) {
         stream_fail(s, PBW_E_LENGTH, s->elem);
@@ -2438,8 +2518,7 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         s->frame_desc[s->depth] = f->sub;
         s->state = S_TAG;
     } else if (f->sub == PAYLOAD && f->type <= T_BYTES &&
-               !((s->flags & WPS_STREAM_COLLECT) && len < s->scratch_cap - s->scratch_len &&
-                 1 + pbw_varint_size(len) <= s->scratch_cap - s->scratch_len - len)) {
+               !((s->flags & WPS_STREAM_COLLECT) && fits)) {
         pbw_bytes view = {NULL, 0};
         view.len = (size_t)len;
         payload_cleared(s, store_view(d, f, base, view));
@@ -2454,9 +2533,8 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
          * numbers are below 16: a one-byte tag. */
         uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
                                 PBW_WT_LEN);
-        size_t room = s->scratch_cap - s->scratch_len;
         uint8_t *w;
-        if (len >= room || 1 + pbw_varint_size(len) > room - len) {
+        if (!fits) {
             stream_fail(s, PBW_E_NOSPACE, s->elem);
             return;
         }

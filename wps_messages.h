@@ -513,7 +513,8 @@ size_t wps_downstream_size(const wps_downstream *msg);
  * non-zero / non-empty; fields with a has_ flag (and the selected oneof
  * member) whenever the flag is set, even if zero or empty.  Map entries
  * are written with both key and value, in the order given (libprotobuf
- * sorts them by key: pass them sorted to match its bytes).  wps_data.raw is
+ * sorts them by key: pass them sorted, or use WPS_ENCODE_SORTED_MAPS below,
+ * to match its bytes).  wps_data.raw is
  * ignored.  Strings are written as given: the caller supplies valid UTF-8.
  *
  * msg:  caller-owned, not modified.  Views must be valid (ptr may be NULL
@@ -528,6 +529,24 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
                                size_t *written);
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
                                  size_t *written);
+
+/*
+ * wps_*_encode with flags.  WPS_ENCODE_SORTED_MAPS: every map goes out as
+ * libprotobuf's deterministic serialisation writes it, whatever order the
+ * entries are given or were decoded in: each distinct key once, with the
+ * value of its last occurrence (a later duplicate wins, as in a decoded
+ * map), sorted by key (bytewise).  No memory is used: a selection walk,
+ * n + 1 passes over a map of n entries, O(n^2) key comparisons per map (a
+ * decoded map is re-walked on its wire region at each pass): cheap for the
+ * handful of metadata entries this protocol carries, not meant for
+ * thousands.  0: exactly wps_*_encode.  The size, in one call: the
+ * PBW_E_NOSPACE answer (dst NULL, cap 0) gives it.
+ */
+#define WPS_ENCODE_SORTED_MAPS 1u
+pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, uint8_t *dst,
+                                     size_t cap, size_t *written);
+pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
+                                       size_t cap, size_t *written);
 
 /* ------------------------------------------------------------------------
  * Streaming decode: push bytes in, pull events out

@@ -238,8 +238,73 @@ static void test_gateway(void)
     (void)n;
 }
 
+/* WPS_ENCODE_SORTED_MAPS: a caller's unsorted map with a repeated key, and
+ * the same map decoded (libprotobuf's bytes: python3-protobuf,
+ * deterministic). */
+static void check_hex(const uint8_t *got, size_t n, const char *hex)
+{
+    uint8_t want[256];
+    size_t m = test_unhex(hex, want);
+    CHECK_MEM(got, n, want, m);
+}
+#define CHECK_BYTES(p, n, hex) check_hex((p), (n), (hex))
+
+static void test_sorted_maps(void)
+{
+    static const char *want = "2a230a016522050a0012017a22060a016112013222070a02616212013422060a0162120133";
+    wps_kv kv[5];
+    wps_upstream m, d;
+    uint8_t buf[128], again[128];
+    size_t n = 0, n2 = 0;
+
+    kv[0].key = pbw_str("b"), kv[0].value = pbw_str("1");
+    kv[1].key = pbw_str("ab"), kv[1].value = pbw_str("4");
+    kv[2].key = pbw_str("a"), kv[2].value = pbw_str("2");
+    kv[3].key = pbw_str("b"), kv[3].value = pbw_str("3"); /* the later "b" wins */
+    kv[4].key = pbw_str(""), kv[4].value = pbw_str("z");
+    memset(&m, 0, sizeof m);
+    m.kind = WPS_UP_EVENT;
+    m.u.event.event = pbw_str("e");
+    m.u.event.metadata.entries = kv;
+    m.u.event.metadata.count = 5;
+    test_context("sorted maps");
+    CHECK_STATUS(wps_upstream_encode_flags(&m, WPS_ENCODE_SORTED_MAPS, NULL, 0, &n),
+                 PBW_E_NOSPACE);
+    CHECK_EQ(n, strlen(want) / 2);
+    CHECK_STATUS(wps_upstream_encode_flags(&m, WPS_ENCODE_SORTED_MAPS, buf, 10, &n),
+                 PBW_E_NOSPACE);
+    CHECK_EQ(n, strlen(want) / 2);
+    CHECK_STATUS(wps_upstream_encode_flags(&m, WPS_ENCODE_SORTED_MAPS, buf, sizeof buf, &n),
+                 PBW_OK);
+    CHECK_BYTES(buf, n, want);
+    /* without the flag: the caller's order, every entry */
+    CHECK_STATUS(wps_upstream_encode_flags(&m, 0, NULL, 0, &n2), PBW_E_NOSPACE);
+    CHECK_EQ(n2, wps_upstream_size(&m));
+    CHECK(wps_upstream_size(&m) == n + 8); /* the first "b" entry too */
+    /* decoded from the unsorted bytes, then re-encoded sorted: the same */
+    CHECK_STATUS(wps_upstream_encode(&m, again, sizeof again, &n2), PBW_OK);
+    CHECK_STATUS(wps_upstream_decode(again, n2, &d, 0, NULL), PBW_OK);
+    CHECK(d.u.event.metadata.entries == NULL && d.u.event.metadata.count == 5);
+    CHECK_STATUS(wps_upstream_encode_flags(&d, WPS_ENCODE_SORTED_MAPS, buf, sizeof buf, &n),
+                 PBW_OK);
+    CHECK_BYTES(buf, n, want);
+    /* no map: the same bytes as without the flag */
+    wps_up_ping(&m);
+    CHECK_STATUS(wps_upstream_encode_flags(&m, WPS_ENCODE_SORTED_MAPS, buf, sizeof buf, &n),
+                 PBW_OK);
+    CHECK_BYTES(buf, n, "4a00");
+    {
+        wps_downstream pong;
+        wps_down_pong(&pong);
+        CHECK_STATUS(wps_downstream_encode_flags(&pong, WPS_ENCODE_SORTED_MAPS, buf, sizeof buf,
+                                                 &n), PBW_OK);
+        CHECK_BYTES(buf, n, "2200");
+    }
+}
+
 void suite_build(void)
 {
+    test_sorted_maps();
     test_gateway();
     test_views();
     test_upstream();
