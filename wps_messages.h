@@ -633,8 +633,10 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
  * frames) and payloads too big to hold.  The decoder fills the same struct
  * as wps_*_decode(), with the same semantics and the same errors at the
  * same offsets, from any split of the same bytes.  It is resumable at every
- * byte, keeps all its state in a caller-owned wps_stream (no allocation, no
- * callbacks), and reads each input byte once.
+ * byte and keeps all its state in a caller-owned wps_stream (no allocation,
+ * no callbacks).  One wps_stream decodes one frame: initialise it again for
+ * the next frame; the input after a frame's MESSAGE_END (*p) is the next
+ * frame's.
  *
  * Where the bytes go:
  *   - short fields (group, event, ids, names, type URLs, map entries,
@@ -659,10 +661,22 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
  * bytes); on PAYLOAD_DISCARD drop them.  At MESSAGE_END, what you hold is
  * exactly the struct's payload.
  *
- * The common case is fast: when the declared length is known, the whole
- * frame is in the chunk and the scratch buffer is as large as the frame,
- * the frame is decoded at once by the one-shot decoder and only the payload
- * that counts is delivered.  Otherwise the decoder goes field by field.
+ * The common case is fast: when the declared length is known and the
+ * scratch buffer is as large as the frame, the frame is decoded at once by
+ * the one-shot decoder and only the payload that counts is delivered: in
+ * place when the whole frame is in the first chunk, else after gathering
+ * its bytes into the scratch buffer as they come (one copy per chunk; the
+ * payload's BEGIN then points into the scratch buffer, and every event
+ * waits for the frame's last byte).  Otherwise (a larger frame, an unknown
+ * length, or a build with WPS_SMALL) the decoder goes field by field.
+ *
+ * WPS_STREAM_COLLECT (init flag): a payload whose record fits the scratch
+ * buffer's free room (its length plus 2 to 6 bytes) is collected there like
+ * a short field and appears in the struct as a view, with no payload
+ * events (a payload streamed before it and replaced by it is discarded with
+ * PAYLOAD_DISCARD, as usual); a larger one streams as above.  At
+ * MESSAGE_END, data.bytes.ptr != NULL means the payload is in the struct.
+ * With a scratch buffer as large as the frame, every payload is collected.
  *
  * Usage:
  *     wps_stream s;
@@ -683,7 +697,7 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
 
 /* Flag for wps_stream_init_*: payloads that fit the scratch buffer's free
  * room are collected there and appear in the struct as views, with no
- * payload events (see "Collecting small payloads" above). */
+ * payload events (see above). */
 #define WPS_STREAM_COLLECT 2u
 
 typedef enum wps_stream_event_type {
@@ -702,9 +716,10 @@ typedef struct wps_stream_event {
                          * not delivered before this event, this event's
                          * chunk included (so on BEGIN, the total length;
                          * the total is also data->bytes.len) */
-    pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes, a view
-                         * into the input passed to this call, valid as long
-                         * as that input is ({NULL, 0} for none) */
+    pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes ({NULL,
+                         * 0} for none), a view into the input passed to
+                         * this call (valid as long as that input is) or,
+                         * for a gathered frame, into the scratch buffer */
     wps_data *data;     /* payload events: the wps_data in your struct that the
                          * payload belongs to */
 } wps_stream_event;
@@ -752,7 +767,7 @@ typedef struct wps_stream {
  *   PBW_MSG_MAX bytes is PBW_E_TOO_BIG at that offset (libprotobuf reads
  *   no more than INT_MAX bytes).  Payload lengths, like every length, are
  *   at most PBW_LEN_MAX, so they always fit a size_t, on 32-bit too.
- * flags: 0 or WPS_DECODE_NO_UTF8.
+ * flags: 0, WPS_DECODE_NO_UTF8, WPS_STREAM_COLLECT, or both.
  */
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
                               size_t scratch_cap, uint64_t total_len, unsigned flags);
