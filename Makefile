@@ -62,6 +62,7 @@ include tests/tests.mk
 include tests/service.mk
 include tests/portability.mk
 include bench/bench.mk
+include examples/examples.mk
 include fuzz/fuzz.mk
 include tests/json_client.mk
 include install.mk

@@ -175,6 +175,32 @@ typedef struct pbw_bytes {
     size_t len;
 } pbw_bytes;
 
+/*
+ * Views of caller memory, for building messages.  Header-only (static
+ * inline): a program that does not call them carries no code for them.
+ * pbw_str: the NUL-terminated string s without its NUL ({NULL, 0} for a
+ * NULL s); the view lives as long as s.  pbw_mem: n bytes at p.
+ */
+static inline pbw_bytes pbw_str(const char *s)
+{
+    pbw_bytes b;
+    size_t n = 0;
+    if (s)
+        while (s[n])
+            n++;
+    b.ptr = (const uint8_t *)s;
+    b.len = n;
+    return b;
+}
+
+static inline pbw_bytes pbw_mem(const void *p, size_t n)
+{
+    pbw_bytes b;
+    b.ptr = (const uint8_t *)p;
+    b.len = n;
+    return b;
+}
+
 /* ------------------------------------------------------------------------
  * Readers.  All of them: `*p <= end` on entry; never read `end` or beyond;
  * `*p` unchanged on failure.
