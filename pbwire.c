@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwire.c - protobuf wire primitives.  See pbwire.h for the contract. */
 #include "pbwire.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pbwire.h - protobuf wire primitives: bounded readers, writers, UTF-8.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.c - the Web PubSub message set over pbwire.
  *
@@ -40,6 +41,34 @@
 
 /* C99 has no static_assert. */
 #define WPS__ASSERT(name, cond) typedef char wps__assert_##name[(cond) ? 1 : -1]
+
+/* ---- version and ABI (wps_messages.h) ---------------------------------- */
+
+uint32_t wps_version(void)
+{
+    return WPS_VERSION_NUMBER;
+}
+
+#if defined(PBW_FREESTANDING) && PBW_FREESTANDING
+#define WPS__FREESTANDING 1
+#else
+#define WPS__FREESTANDING 0
+#endif
+
+uint32_t wps_build_config(void)
+{
+    return (uint32_t)PBW_MAX_DEPTH | (uint32_t)(WPS_SMALL != 0) << 8 |
+           (uint32_t)(WPS_NO_ENCODER != 0) << 9 | (uint32_t)(WPS_NO_STREAM != 0) << 10 |
+           (uint32_t)WPS__FREESTANDING << 11;
+}
+
+int wps_abi_check(unsigned abi_version, unsigned max_depth, size_t stream_size,
+                  size_t upstream_size, size_t downstream_size)
+{
+    return abi_version == WPS_ABI_VERSION && max_depth == PBW_MAX_DEPTH &&
+           stream_size == sizeof(wps_stream) && upstream_size == sizeof(wps_upstream) &&
+           downstream_size == sizeof(wps_downstream);
+}
 
 /* Keeps a once-per-message step out of a per-event function, whose every
  * call would otherwise pay for the bigger frame. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.h - the Azure Web PubSub protobuf message set: typed structs,
  * zero-copy decode, exact size, canonical encode.
@@ -48,6 +49,62 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------------------------
+ * Version and ABI
+ * ------------------------------------------------------------------------
+ *
+ * This header is the one place that states the version; every build file
+ * and manifest reads it or is checked against it (tests/integration).
+ * WPS_VERSION_NUMBER is 0xMMmmpp, for comparisons in #if.
+ *
+ * WPS_ABI_VERSION is the number in the shared library's soname
+ * (libwpspb.so.0).  It changes with every release that breaks binary
+ * compatibility: a changed struct layout, a removed or changed function.
+ * Before 1.0 a minor release may do so; CHANGELOG.md says when one does.
+ */
+#define WPS_VERSION_MAJOR 0
+#define WPS_VERSION_MINOR 1
+#define WPS_VERSION_PATCH 0
+#define WPS_VERSION_STRING "0.1.0"
+#define WPS_VERSION_NUMBER \
+    ((uint32_t)WPS_VERSION_MAJOR << 16 | (uint32_t)WPS_VERSION_MINOR << 8 | (uint32_t)WPS_VERSION_PATCH)
+#define WPS_ABI_VERSION 0
+
+/* The library's WPS_VERSION_NUMBER: the version of the code you linked,
+ * which a shared library can make differ from the headers you compiled. */
+uint32_t wps_version(void);
+
+/*
+ * The library's build configuration as a number: PBW_MAX_DEPTH in bits
+ * 0..7, then one bit per option the library was built with: WPS_SMALL
+ * (bit 8), WPS_NO_ENCODER (9), WPS_NO_STREAM (10), PBW_FREESTANDING (11).
+ * For diagnostics (wpsdump --version prints it).
+ */
+uint32_t wps_build_config(void);
+
+/*
+ * WPS_ABI_CHECK(): 1 when the library this program runs with can be used
+ * with the headers it was compiled with, 0 when it cannot.  Call it once at
+ * start-up in a program that links a library built elsewhere (a shared
+ * library, a package); a program that compiles the .c files itself with
+ * the same flags always gets 1.
+ *
+ * It compares what shapes the structs both sides share: the ABI version,
+ * PBW_MAX_DEPTH (which sizes wps_stream and bounds nesting), and the sizes
+ * of wps_stream, wps_upstream and wps_downstream (which also catches
+ * compilers set up differently, e.g. -fshort-enums on one side only).
+ * A mismatch is not safe to run: the library would read and write structs
+ * of another size than the program allocated.  WPS_SMALL and
+ * PBW_FREESTANDING do not affect the ABI; a library built with
+ * WPS_NO_ENCODER or WPS_NO_STREAM lacks those functions, so a program that
+ * calls one fails to link.
+ */
+int wps_abi_check(unsigned abi_version, unsigned max_depth, size_t stream_size,
+                  size_t upstream_size, size_t downstream_size);
+#define WPS_ABI_CHECK()                                                        \
+    wps_abi_check(WPS_ABI_VERSION, PBW_MAX_DEPTH, sizeof(wps_stream), sizeof(wps_upstream), \
+                  sizeof(wps_downstream))
 
 /* ------------------------------------------------------------------------
  * Maps and repeated fields

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_service.c - fan-out and the per-receiver renderings (wps_service.h).
  */

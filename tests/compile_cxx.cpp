@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Both public headers compiled as C++ and used from a C++ translation unit:
 // the extern "C" guards, the structs and the enums must all work there.
 #include "../pbwire.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Hand-designed test vectors: tests/vectors/golden.tsv and malformed.tsv.
 
     /usr/bin/python3 tests/gen_vectors.py

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/run.c - runs every suite and reports "N passed, M failed". */
 
 #include "test.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test.h - the test harness: checks count as passed or failed, a
  * failure prints where and what, and the runner ends with "N passed, M failed".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_messages.c - the message layer through its public API: views,
  * presence, oneofs, merging, raw payload views, map and item walks, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_pbwire.c - unit tests for the wire layer (pbwire.h): status
  * names, the bounded readers, pbw_skip_field, the writers and size functions,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Test build rules, included by the Makefile.
 
 TEST_SRC = tests/run.c tests/harness.c tests/test_pbwire.c tests/test_messages.c tests/test_vectors.c tests/test_stream.c tests/test_service.c tools/wps_json.c

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A second, independent statement of the decoder's contract, in Python.
 
 Given a message descriptor (from protoc) and bytes, `check()` returns what

@@ -34,9 +34,10 @@ if [ "$($CC -print-file-name=libc.a)" = libc.a ]; then
     exit 1
 fi
 
-# As tests/portability/cross.sh compiles the library.
+# As tests/portability/cross.sh compiles the library: no libc headers.
 WARN='-std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wcast-qual -Wstrict-prototypes'
 LIBFLAGS='-Os -ffreestanding -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su'
+LIBC="-DPBW_FREESTANDING=1 -nostdinc -isystem $($CC -print-file-name=include)"
 # The test code: newlib for printf and malloc; no startup files but ours.
 # Debian's arm-none-eabi-gcc has its own <stdint.h>, which does not tell
 # newlib's <inttypes.h> that 64-bit types exist (no PRIu64 without this).
@@ -79,7 +80,7 @@ while IFS='|' read -r name board tflags label; do
     objs=
     for src in $LIB_SRC; do
         obj=$dir/$(basename ${src%.c}).o
-        if ! $CC $WARN $LIBFLAGS $tflags -c $src -o $obj 2>$obj.log || [ -s $obj.log ]; then
+        if ! $CC $WARN $LIBFLAGS $tflags $LIBC -c $src -o $obj 2>$obj.log || [ -s $obj.log ]; then
             cat $obj.log
             ok=0
         fi
