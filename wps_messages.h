@@ -530,8 +530,8 @@ typedef struct wps_downstream {
  * PBW_E_VARINT, PBW_E_FIELD_ZERO, PBW_E_WIRE_TYPE, PBW_E_LENGTH,
  * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH or PBW_E_UTF8 - exactly
  * when libprotobuf's ParseFromString would fail.  On failure *out is reset
- * to the empty message (kind NONE).  Stack use is bounded (about
- * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
+ * to the empty message (kind NONE).  Stack use is fixed (a few hundred
+ * bytes: see the README's table), whatever the input.
  */
 pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
                                unsigned flags, size_t *err_offset);
