@@ -1336,18 +1336,49 @@ void wps_map_begin(wps_map_iter *it, const wps_map *map)
     wire_begin(&it->w, &map->wire);
 }
 
+/* A map entry's key and value: what decode() of M_ENTRY without UTF-8
+ * checks gives (the last of each wins; unknown fields skipped; any error
+ * rejects the entry), in a small frame, since the encoder walks maps four
+ * messages deep. */
+static int entry_read(const uint8_t *p, const uint8_t *end, wps_kv *kv)
+{
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
+    while (p < end) {
+        const uint8_t *at = p, *e;
+        uint32_t tag;
+        pbw_bytes b;
+        if (pbw_read_tag(&p, end, &tag) != PBW_OK)
+            return 0;
+        if (tag == (1 << 3 | PBW_WT_LEN) || tag == (2 << 3 | PBW_WT_LEN)) {
+            if (pbw_read_bytes(&p, end, &b) != PBW_OK)
+                return 0;
+            if (tag >> 3 == 1)
+                kv->key = b;
+            else
+                kv->value = b;
+            continue;
+        }
+        if ((tag & 7) == PBW_WT_END_GROUP)
+            return 0;
+        p = at;
+        if (pbw_skip_field(&p, end, PBW_MAX_DEPTH, &e) != PBW_OK)
+            return 0;
+    }
+    return 1;
+}
+
 int wps_map_next(wps_map_iter *it, wps_kv *kv)
 {
     pbw_bytes b;
-    const uint8_t *err;
 
     if (it->map->entries)
         return it->w.index < it->map->count ? (*kv = it->map->entries[it->w.index++], 1) : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, NULL,
-                   &err) ==
-            PBW_OK)
+        if (entry_read(b.ptr, b.ptr + b.len, kv))
             return 1;
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
     return 0;
 }
 
@@ -1453,7 +1484,7 @@ static size_t len_size(unsigned tag, size_t len)
     return tag_size(tag) + pbw_varint_size(len) + len;
 }
 
-static size_t map_size(unsigned tag, const wps_map *m)
+static NOINLINE size_t map_size(unsigned tag, const wps_map *m)
 {
     wps_map_iter it;
     wps_kv kv;
@@ -1478,7 +1509,7 @@ static size_t item_size(const wps_group_state_item *item, int *bad)
     return n;
 }
 
-static size_t items_size(unsigned tag, const wps_items *items, int *bad)
+static NOINLINE size_t items_size(unsigned tag, const wps_items *items, int *bad)
 {
     wps_items_iter it;
     wps_group_state_item item;
@@ -1634,6 +1665,33 @@ typedef struct writer {
 
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr);
 
+/* Maps and items out of line: their iterators stay off the frames of the
+ * recursion over the schema. */
+static NOINLINE uint8_t *map_write(const wps_map *m, uint8_t *w, unsigned tag)
+{
+    wps_map_iter it;
+    wps_kv kv;
+    wps_map_begin(&it, m);
+    while (wps_map_next(&it, &kv)) {
+        w = put_len(w, tag, entry_body_size(&kv));
+        w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
+        w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
+    }
+    return w;
+}
+
+static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag);
+
+static NOINLINE uint8_t *items_write(const wps_items *items, uint8_t *w, unsigned tag)
+{
+    wps_items_iter it;
+    wps_group_state_item item;
+    wps_items_begin(&it, items);
+    while (wps_items_next(&it, &item))
+        w = item_write(&item, w, tag);
+    return w;
+}
+
 static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag)
 {
     sizer z;
@@ -1708,29 +1766,14 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
                 w = msg_write(&descs[f->sub], v, w, wr);
             }
             break;
-        case T_MAP: {
-            wps_map_iter it;
-            wps_kv kv;
-            if (!((const wps_map *)(const void *)v)->count)
-                break;
-            wps_map_begin(&it, (const wps_map *)(const void *)v);
-            while (wps_map_next(&it, &kv)) {
-                w = put_len(w, f->tag, entry_body_size(&kv));
-                w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
-                w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
-            }
+        case T_MAP:
+            if (((const wps_map *)(const void *)v)->count)
+                w = map_write((const wps_map *)(const void *)v, w, f->tag);
             break;
-        }
-        case T_ITEMS: {
-            wps_items_iter it;
-            wps_group_state_item item;
-            if (!((const wps_items *)(const void *)v)->count)
-                break;
-            wps_items_begin(&it, (const wps_items *)(const void *)v);
-            while (wps_items_next(&it, &item))
-                w = item_write(&item, w, f->tag);
+        case T_ITEMS:
+            if (((const wps_items *)(const void *)v)->count)
+                w = items_write((const wps_items *)(const void *)v, w, f->tag);
             break;
-        }
         default:
             break;
         }
