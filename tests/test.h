@@ -96,5 +96,6 @@ void suite_messages(void);
 void suite_vectors(void);
 void suite_stream(void);
 void suite_service(void);
+void suite_hardening(void);
 
 #endif
