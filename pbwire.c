@@ -139,19 +139,19 @@ pbw_status pbw_read_fixed64(const uint8_t **p, const uint8_t *end, uint64_t *v)
  * SKIP_WINDOW levels, and a group nested deeper than that (which no
  * real sender produces) costs one more pass over the field per
  * SKIP_WINDOW levels, checking only those: at most
- * PBW_MAX_DEPTH / SKIP_WINDOW passes, linear time, a fixed frame.
+ * PBW_MAX_DEPTH / SKIP_WINDOW + 1 passes (13), linear time, a fixed frame.
  *
  * The first pass reads and validates everything and stops at the first
  * error; the others only compare end-group tags before that error (the
  * bytes there are valid), and a mismatch they find comes first in wire
  * order.
  */
-#define SKIP_WINDOW 16u
+#define SKIP_WINDOW 8u
 
 pbw_status pbw_skip_field(const uint8_t **pp, const uint8_t *end, unsigned depth,
                           const uint8_t **err_at)
 {
-    /* Field numbers of the open groups at levels base .. base + 15 (0 is
+    /* Field numbers of the open groups at levels base .. base + 7 (0 is
      * the field itself when it is a group). */
     uint32_t open[SKIP_WINDOW];
     unsigned base = 0, deepest = 0;

@@ -209,10 +209,10 @@ pbw_status pbw_read_fixed64(const uint8_t **p, const uint8_t *end, uint64_t *v);
  * On failure *p is unchanged and *err_at (which must not be NULL) points at
  * the element that failed, as described with the status codes; the field's
  * own tag for PBW_E_END_GROUP (a stray end-group tag), PBW_E_DEPTH and
- * PBW_E_OPEN_GROUP.  Never recurses; a fixed frame of about 100 bytes
- * (field numbers of 16 open groups).  Groups nested deeper than 16 levels
- * cost one more pass over the field per 16 levels: linear time, at most
- * PBW_MAX_DEPTH / 16 + 1 passes.
+ * PBW_E_OPEN_GROUP.  Never recurses; a fixed frame of under 100 bytes
+ * (field numbers of 8 open groups).  Groups nested deeper than 8 levels
+ * cost one more pass over the field per 8 levels: linear time, at most
+ * PBW_MAX_DEPTH / 8 + 1 passes.
  */
 pbw_status pbw_skip_field(const uint8_t **p, const uint8_t *end, unsigned depth,
                           const uint8_t **err_at);
