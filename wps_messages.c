@@ -1561,15 +1561,16 @@ static NOINLINE size_t map_size(unsigned tag, const wps_map *m, sizer *z)
 
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z);
 
-static size_t item_size(const wps_group_state_item *item, sizer *parent)
+/* An item's sub-messages are sized in the parent's cache, above the
+ * parent's own entries, and forgotten (item_write sizes them again): no
+ * second sizer on the stack under the items iterator.  The schema puts an
+ * item two levels below the root, so the cache holds both. */
+static size_t item_size(const wps_group_state_item *item, sizer *z)
 {
-    sizer z;
-    size_t n;
-    z = *parent;
-    z.n = 0;
-    n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
-    parent->bad |= z.bad;
-    return n;
+    unsigned n = z->n;
+    size_t size = msg_size(&descs[M_ITEM], (const uint8_t *)item, z);
+    z->n = n;
+    return size;
 }
 
 static NOINLINE size_t items_size(unsigned tag, const wps_items *items, sizer *z)
