@@ -61,6 +61,7 @@ demo: all
 include tests/tests.mk
 include tests/service.mk
 include tests/portability.mk
+include tests/mcu/mcu.mk
 include bench/bench.mk
 include examples/examples.mk
 include fuzz/fuzz.mk
