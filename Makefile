@@ -14,8 +14,8 @@ WARN    = -std=c99 -Wall -Wextra -Wpedantic -Wconversion
 PREFIX  ?= /usr/local
 B       = build
 
-LIB_SRC = pbwire.c wps_messages.c wps_service.c
-LIB_HDR = pbwire.h wps_messages.h wps_service.h
+LIB_SRC = pbwire.c wps_messages.c wps_service.c wps_client.c
+LIB_HDR = pbwire.h wps_messages.h wps_service.h wps_client.h
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 LIB     = $(B)/libwpspb.a
 TOOLS   = $(B)/wpsdump
@@ -47,6 +47,7 @@ demo: all
 
 include tests/tests.mk
 include tests/service.mk
+include tests/client.mk
 include tests/portability.mk
 include bench/bench.mk
 include fuzz/fuzz.mk

@@ -14,7 +14,7 @@ build_checks() {
     p=0 f=0
     for cc in gcc clang; do
         command -v $cc >/dev/null 2>&1 || { echo "build: $cc not installed, skipped"; continue; }
-        for src in pbwire.c wps_messages.c wps_service.c; do
+        for src in pbwire.c wps_messages.c wps_service.c wps_client.c; do
             if $cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wcast-qual \
                    -Wstrict-prototypes -Werror -ffreestanding -c $src -o $B/check-$cc-${src%.c}.o; then
                 p=$((p + 1))
@@ -118,6 +118,7 @@ part build build_checks
 part readme readme_examples
 part options options
 part service-py make -s test-service-py
+part client make -s test-client
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
