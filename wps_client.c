@@ -751,9 +751,14 @@ static pbw_status queue_op(wps_client *c, wps_upstream *up, wps_client_op_kind k
     return PBW_OK;
 }
 
+static int utf8_ok(pbw_bytes s)
+{
+    return s.len == 0 || pbw_utf8_valid(s.ptr, s.len, NULL);
+}
+
 static int name_ok(pbw_bytes s)
 {
-    return (s.ptr != NULL || s.len == 0) && s.len > 0 && s.len <= 0xFFFFu;
+    return s.ptr != NULL && s.len > 0 && s.len <= 0xFFFFu;
 }
 
 static int data_ok(const wps_data *d)
@@ -765,12 +770,23 @@ static int data_ok(const wps_data *d)
     return d->kind >= WPS_DATA_NONE && d->kind <= WPS_DATA_JSON;
 }
 
+/* Strings go on the wire as proto3 strings: the service (and our own
+ * decoder) rejects a frame whose strings are not UTF-8, so refuse them here
+ * with a clear status instead of sending a frame that cannot be read. */
+static int data_utf8_ok(const wps_data *d)
+{
+    return utf8_ok(d->type_url) &&
+           ((d->kind != WPS_DATA_TEXT && d->kind != WPS_DATA_JSON) || utf8_ok(d->bytes));
+}
+
 static pbw_status group_op(wps_client *c, wps_up_kind k, wps_client_op_kind kind,
                            pbw_bytes group, uint64_t *ack_id)
 {
     wps_upstream up;
     if (c == NULL || !name_ok(group))
         return PBW_E_ARG;
+    if (!utf8_ok(group))
+        return PBW_E_UTF8;
     memset(&up, 0, sizeof up);
     up.kind = k;
     up.u.join_group.group = group; /* the four group requests share one shape */
@@ -784,6 +800,8 @@ pbw_status wps_client_join_group(wps_client *c, pbw_bytes group, uint64_t *ack_i
     int added;
     if (c == NULL || !name_ok(group))
         return PBW_E_ARG;
+    if (!utf8_ok(group))
+        return PBW_E_UTF8;
     added = group_find(c, group) == (size_t)-1;
     g = group_add(c, group);
     if (g == (size_t)-1)
@@ -823,6 +841,8 @@ pbw_status wps_client_send_to_group(wps_client *c, pbw_bytes group, const wps_da
     wps_upstream up;
     if (c == NULL || !name_ok(group) || !data_ok(data))
         return PBW_E_ARG;
+    if (!utf8_ok(group) || !data_utf8_ok(data))
+        return PBW_E_UTF8;
     memset(&up, 0, sizeof up);
     up.kind = WPS_UP_SEND_TO_GROUP;
     up.u.send_to_group.group = group;
@@ -841,6 +861,8 @@ pbw_status wps_client_send_event(wps_client *c, pbw_bytes event, const wps_data 
     wps_upstream up;
     if (c == NULL || !name_ok(event) || !data_ok(data))
         return PBW_E_ARG;
+    if (!utf8_ok(event) || !data_utf8_ok(data))
+        return PBW_E_UTF8;
     memset(&up, 0, sizeof up);
     up.kind = WPS_UP_EVENT;
     up.u.event.event = event;
@@ -855,13 +877,24 @@ pbw_status wps_client_set_group_state(wps_client *c, pbw_bytes group,
     wps_upstream up;
     if (c == NULL || !name_ok(group))
         return PBW_E_ARG;
+    if (!utf8_ok(group))
+        return PBW_E_UTF8;
     memset(&up, 0, sizeof up);
     up.kind = WPS_UP_SET_GROUP_STATE;
     up.u.set_group_state.group = group;
     if (state != NULL) {
+        size_t i;
+        /* caller-built entries only (a decoded map's bytes were checked) */
         if (state->entries.count && state->entries.entries == NULL &&
             state->entries.wire.depth == 0)
             return PBW_E_ARG;
+        for (i = 0; state->entries.entries != NULL && i < state->entries.count; i++) {
+            const wps_kv *kv = &state->entries.entries[i];
+            if ((kv->key.ptr == NULL && kv->key.len) || (kv->value.ptr == NULL && kv->value.len))
+                return PBW_E_ARG;
+            if (!utf8_ok(kv->key) || !utf8_ok(kv->value))
+                return PBW_E_UTF8;
+        }
         up.u.set_group_state.state = *state;
         up.u.set_group_state.has_state = 1;
     }
@@ -874,6 +907,8 @@ pbw_status wps_client_invoke(wps_client *c, pbw_bytes event, const wps_data *dat
     wps_upstream up;
     if (c == NULL || !name_ok(event) || !data_ok(data) || invocation_id == NULL)
         return PBW_E_ARG;
+    if (!utf8_ok(event) || !data_utf8_ok(data))
+        return PBW_E_UTF8;
     memset(&up, 0, sizeof up);
     up.kind = WPS_UP_INVOKE_EVENT;
     up.u.invoke_event.event = event;
@@ -990,6 +1025,8 @@ pbw_status wps_client_stream_start(wps_client *c, int is_event, pbw_bytes target
     if (c == NULL || slot == NULL || !name_ok(target) || stream_id.ptr == NULL ||
         stream_id.len == 0 || stream_id.len > WPS_CLIENT_STREAM_ID_MAX)
         return PBW_E_ARG;
+    if (!utf8_ok(target) || !utf8_ok(stream_id))
+        return PBW_E_UTF8;
     if (stream_find(c, stream_id) != (size_t)-1)
         return PBW_E_ARG;
     for (i = 0; i < c->m.streams_max && c->m.streams[i].state != SO_FREE; i++)
@@ -1027,6 +1064,8 @@ pbw_status wps_client_stream_data(wps_client *c, size_t slot, const wps_data *da
     wps_upstream up;
     if (s == NULL || !data_ok(data) || seq == NULL)
         return PBW_E_ARG;
+    if (!data_utf8_ok(data))
+        return PBW_E_UTF8;
     if (s->flags & SF_FRAGMENT)
         return PBW_E_NOSPACE;
     s->fragment = *data;
@@ -1048,6 +1087,8 @@ pbw_status wps_client_stream_end(wps_client *c, size_t slot, pbw_bytes error_mes
     if (s == NULL || (error_message.ptr == NULL && error_message.len) ||
         (error_code.ptr == NULL && error_code.len))
         return PBW_E_ARG;
+    if (!utf8_ok(error_message) || !utf8_ok(error_code))
+        return PBW_E_UTF8;
     s->end_message = error_message;
     s->end_code = error_code;
     stream_end_msg(s, &up);

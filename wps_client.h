@@ -43,7 +43,8 @@
  * except as documented.
  *
  * Statuses (pbwire.h): PBW_OK; PBW_NEED_MORE (nothing to pull: not an
- * error); PBW_E_NOSPACE (a bound was reached, or the previous frame's event
+ * error); PBW_E_UTF8 (a name, id, text or JSON payload given to an
+ * operation is not UTF-8: proto3 strings must be); PBW_E_NOSPACE (a bound was reached, or the previous frame's event
  * has not been pulled yet: pull events first); PBW_E_ARG (a NULL where a
  * value is required, an empty or over-long name, an unknown stream slot, an
  * ack id already pending, a call outside the socket contract).
@@ -427,7 +428,7 @@ int wps_client_is_connected(const wps_client *c);
  * *ack_id == 0: the client allocates the next id (from 1 up) and stores it;
  * otherwise the caller's id (PBW_E_ARG if that id is pending).
  * Returns PBW_OK, PBW_E_NOSPACE (no free op slot or no room for the frame
- * in `frames`; nothing changed), PBW_E_ARG.  Strings are caller views,
+ * in `frames`; nothing changed), PBW_E_UTF8, PBW_E_ARG.  Strings are caller views,
  * copied before returning; text and JSON must be valid UTF-8.
  * ------------------------------------------------------------------------ */
 pbw_status wps_client_join_group(wps_client *c, pbw_bytes group, uint64_t *ack_id);

@@ -550,6 +550,29 @@ static void r_bounds(void)
     CHECK_STATUS(wps_client_join_group(&D.c, drv_s(""), &id), PBW_E_ARG);
 }
 
+/* hostile arguments: strings that are not UTF-8 are refused, not sent */
+static void r_hostile_utf8_args(void)
+{
+    uint64_t id = 0;
+    size_t slot;
+    wps_data d;
+    pbw_bytes bad;
+    bad.ptr = (const uint8_t *)"\xff\xfe";
+    bad.len = 2;
+    connected(0);
+    memset(&d, 0, sizeof d);
+    d.kind = WPS_DATA_TEXT;
+    d.bytes = bad;
+    CHECK_STATUS(wps_client_join_group(&D.c, bad, &id), PBW_E_UTF8);
+    CHECK_STATUS(wps_client_send_to_group(&D.c, drv_s("g"), &d, 0, &id), PBW_E_UTF8);
+    CHECK_STATUS(wps_client_send_event(&D.c, bad, &d, &id), PBW_E_UTF8);
+    CHECK_STATUS(wps_client_stream_start(&D.c, 0, drv_s("g"), bad, 0, &slot), PBW_E_UTF8);
+    d.kind = WPS_DATA_BINARY; /* binary bytes are anything */
+    CHECK_STATUS(wps_client_send_to_group(&D.c, drv_s("g"), &d, 0, &id), PBW_OK);
+    CHECK_EQ(D.c.ops_n, 1);
+    CHECK_EQ(D.c.groups_n, 0);
+}
+
 /* chunked frames are the same frame; too long a frame is refused whole */
 static void r_chunks(void)
 {
@@ -661,6 +684,7 @@ static const struct {
     {"receiver gap and duplicate", r_receiver_gap_duplicate},
     {"hostile: malformed frame", r_hostile_malformed},
     {"hostile: 10 KB token", r_hostile_big_token},
+    {"hostile: arguments that are not UTF-8", r_hostile_utf8_args},
     {"bounds: NOSPACE changes nothing", r_bounds},
     {"chunked frames", r_chunks},
     {"invoke and cancel", r_invoke_cancel},
