@@ -1782,6 +1782,16 @@ const wps_client_stats *wps_client_get_stats(const wps_client *c)
     return c ? &c->stats : NULL;
 }
 
+size_t wps_client_pending(const wps_client *c)
+{
+    size_t i, n = 0;
+    if (c == NULL)
+        return 0;
+    for (i = 0; i < c->ops_n; i++)
+        n += (c->m.ops[i].state & (OP_UNSENT | OP_SENT)) != 0;
+    return n;
+}
+
 int wps_client_is_connected(const wps_client *c)
 {
     return c != NULL && c->state == ST_CONNECTED;

@@ -415,6 +415,10 @@ int wps_client_next_deadline(const wps_client *c, uint32_t *when);
 /* Counters. */
 const wps_client_stats *wps_client_get_stats(const wps_client *c);
 
+/* Operations still waiting for their ack, invocation response or first
+ * send (fire-and-forget ones included). */
+size_t wps_client_pending(const wps_client *c);
+
 /* 1 when a socket is open and the connection is usable (connected or
  * recovered). */
 int wps_client_is_connected(const wps_client *c);

@@ -119,6 +119,7 @@ part readme readme_examples
 part options options
 part service-py make -s test-service-py
 part client make -s test-client
+part client-e2e make -s test-client-e2e
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
