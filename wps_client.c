@@ -658,16 +658,27 @@ static uint64_t alloc_id(wps_client *c, int invoke)
     return id;
 }
 
+/* Decimal digits of v, without a 64-bit division (which 32-bit targets
+ * would take from libgcc). */
 static size_t u64_dec(uint64_t v, char out[21])
 {
-    char tmp[21];
-    size_t n = 0, i;
-    do {
-        tmp[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u,
+        1000000000u, 10000000000u, 100000000000u, 1000000000000u, 10000000000000u,
+        100000000000000u, 1000000000000000u, 10000000000000000u, 100000000000000000u,
+        1000000000000000000u, 10000000000000000000u};
+    size_t n = 0;
+    int i = 19;
+    while (i > 0 && v < pow10[i])
+        i--;
+    for (; i >= 0; i--) {
+        char d = '0';
+        while (v >= pow10[i]) {
+            v -= pow10[i];
+            d++;
+        }
+        out[n++] = d;
+    }
     return n;
 }
 
@@ -767,7 +778,7 @@ static int data_ok(const wps_data *d)
         return 0;
     if ((d->bytes.ptr == NULL && d->bytes.len) || (d->type_url.ptr == NULL && d->type_url.len))
         return 0;
-    return d->kind >= WPS_DATA_NONE && d->kind <= WPS_DATA_JSON;
+    return (unsigned)d->kind <= (unsigned)WPS_DATA_JSON;
 }
 
 /* Strings go on the wire as proto3 strings: the service (and our own
@@ -1250,7 +1261,9 @@ static int parse_dec(pbw_bytes s, uint64_t *out)
         return 0;
     for (i = 0; i < s.len; i++) {
         unsigned d = (unsigned)s.ptr[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
+        /* overflow past UINT64_MAX = 1844674407370955161 * 10 + 5, checked
+         * without a 64-bit division */
+        if (d > 9 || v > 1844674407370955161u || (v == 1844674407370955161u && d > 5))
             return 0;
         v = v * 10 + d;
     }

@@ -624,6 +624,36 @@ static void r_invoke_cancel(void)
     CHECK_EQ(D.c.ops_n, 0);
 }
 
+/* invocation ids are the decimal of the id, whatever its size */
+static void r_invocation_ids(void)
+{
+    static const struct {
+        uint64_t id;
+        const char *dec;
+    } cases[] = {{7, "7"}, {10, "10"}, {99, "99"}, {1000000007, "1000000007"},
+                 {UINT64_MAX, "18446744073709551615"}};
+    size_t i;
+    wps_data d;
+    wps_downstream m;
+    memset(&d, 0, sizeof d);
+    d.kind = WPS_DATA_NONE;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t id = cases[i].id;
+        connected(0);
+        CHECK_STATUS(wps_client_invoke(&D.c, drv_s("ev"), &d, &id), PBW_OK);
+        drv_pump(&D);
+        CHECK(D.nout == 1 && D.up[0].kind == WPS_UP_INVOKE_EVENT);
+        if (D.nout == 1)
+            CHECK_VIEW(D.up[0].u.invoke_event.invocation_id, cases[i].dec);
+        memset(&m, 0, sizeof m);
+        m.kind = WPS_DOWN_INVOKE_RESPONSE;
+        m.u.invoke_response.invocation_id = drv_s(cases[i].dec);
+        m.u.invoke_response.success = 1;
+        drv_push(&D, &m);
+        CHECK(D.nev == 1 && D.ev[0].id == cases[i].id && D.ev[0].result == WPS_CLIENT_OK);
+    }
+}
+
 /* webPubSubClient.js:120-135 (stop: close, reject pending, stopped) */
 static void r_stop(void)
 {
@@ -688,6 +718,7 @@ static const struct {
     {"bounds: NOSPACE changes nothing", r_bounds},
     {"chunked frames", r_chunks},
     {"invoke and cancel", r_invoke_cancel},
+    {"invocation ids in decimal", r_invocation_ids},
     {"stop", r_stop},
     {"frame copy NOSPACE keeps the frame", r_frame_copy_nospace},
 };
