@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pbwire.c - protobuf wire primitives.  See pbwire.h for the contract. */
 #include "pbwire.h"
 
@@ -97,6 +98,8 @@ pbw_status pbw_read_bytes(const uint8_t **p, const uint8_t *end, pbw_bytes *out)
     pbw_status st = read_varint_n(&q, end, PBW_TAG_MAX, &len);
     if (st != PBW_OK)
         return st;
+    if (len > PBW_LEN_MAX) /* libprotobuf's ReadSize fails before any bound */
+        return PBW_E_TOO_BIG;
     /* Compare against what is left, never form q + len: no wrap on 32-bit. */
     if (len > (uint64_t)(end - q))
         return PBW_E_LENGTH;
@@ -369,6 +372,8 @@ int pbw_utf8_valid(const uint8_t *s, size_t n, size_t *bad)
      * back to the ASCII scan; the resumable machine of pbw_utf8_feed gives
      * the same verdicts (the tests compare them exhaustively). */
     size_t i = 0;
+    if (n == 0) /* s may be NULL: no arithmetic on it */
+        return 1;
     for (;;) {
         unsigned state, need, k;
         i += ascii_prefix(s + i, n - i);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pbwire.h - protobuf wire primitives: bounded readers, writers, UTF-8.
  *
@@ -19,6 +20,9 @@
  *     bits beyond 64 in a 10th byte are dropped;
  *   - a tag and a length prefix have at most 5 bytes; a tag keeps the low 32
  *     bits of its varint; a length is never reduced modulo 2^32;
+ *   - a length prefix above PBW_LEN_MAX (2^31 - 17) is an error
+ *     (PBW_E_TOO_BIG), checked before anything else about the value: it is
+ *     libprotobuf's ReadSize limit (INT_MAX minus its 16 slop bytes);
  *   - field number 0 and wire types 6 and 7 are errors;
  *   - a group must end with the end-group tag of its own field number, and
  *     groups nest at most PBW_MAX_DEPTH levels.
@@ -76,6 +80,17 @@ int memcmp(const void *a, const void *b, size_t n);
 #define PBW_VARINT_MAX 10
 #define PBW_TAG_MAX 5
 
+/*
+ * libprotobuf's size limits, which both directions keep: a length prefix
+ * larger than PBW_LEN_MAX (INT_MAX minus the 16 slop bytes its parser
+ * reserves) is rejected by its ReadSize, and a whole message is at most
+ * INT_MAX bytes (ParseFromArray takes an int; its streams stop at INT_MAX).
+ * The encoders write no message larger than PBW_LEN_MAX, so every length
+ * inside is within the limit too.
+ */
+#define PBW_LEN_MAX 0x7FFFFFEFu
+#define PBW_MSG_MAX 0x7FFFFFFFu
+
 /* Wire types. 6 and 7 do not exist and are rejected. */
 enum pbw_wire_type {
     PBW_WT_VARINT = 0,
@@ -101,7 +116,10 @@ enum pbw_wire_type {
  *   PBW_E_OPEN_GROUP  the first byte of the outermost unclosed group's tag;
  *   PBW_E_UTF8        the first byte of the invalid UTF-8 sequence;
  *   PBW_E_JSON        the byte where the JSON text stops being JSON
- *                     (wps_service.h's validator).
+ *                     (wps_service.h's validator);
+ *   PBW_E_TOO_BIG     the first byte of the length prefix that is too
+ *                     large; for a whole message longer than PBW_MSG_MAX,
+ *                     PBW_MSG_MAX (the first byte past the limit).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -117,7 +135,8 @@ enum pbw_wire_type {
     X(PBW_E_UTF8, 10, "string field is not valid UTF-8")                         \
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
     X(PBW_E_ARG, 12, "invalid argument")                                         \
-    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")
+    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")                   \
+    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,
@@ -169,7 +188,8 @@ pbw_status pbw_read_tag(const uint8_t **p, const uint8_t *end, uint32_t *tag);
  * A length-delimited value: a length prefix of at most 5 bytes, then that
  * many bytes.  *out views the bytes in place (no copy; valid as long as the
  * input is).  Errors: PBW_E_TRUNCATED (end inside the prefix), PBW_E_VARINT
- * (prefix longer than 5 bytes), PBW_E_LENGTH (the bytes run past `end`).
+ * (prefix longer than 5 bytes), PBW_E_TOO_BIG (a length above PBW_LEN_MAX,
+ * whatever follows), PBW_E_LENGTH (the bytes run past `end`).
  */
 pbw_status pbw_read_bytes(const uint8_t **p, const uint8_t *end, pbw_bytes *out);
 
@@ -252,7 +272,8 @@ size_t pbw_utf8_feed(pbw_utf8 *u, const uint8_t *s, size_t n);
 int pbw_utf8_finish(const pbw_utf8 *u);
 
 /* One-shot: 1 if s[0..n) is valid UTF-8.  Otherwise 0, and *bad (if not
- * NULL) is the index of the first byte of the first invalid sequence. */
+ * NULL) is the index of the first byte of the first invalid sequence.
+ * s may be NULL when n is 0 (as in pbw_utf8_feed). */
 int pbw_utf8_valid(const uint8_t *s, size_t n, size_t *bad);
 
 #ifdef __cplusplus

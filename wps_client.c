@@ -726,6 +726,7 @@ static pbw_status queue_op(wps_client *c, wps_upstream *up, wps_client_op_kind k
     char dec[21];
     size_t size, written;
     wps_client_op *o;
+    pbw_status st;
     int invoke = kind == WPS_CLIENT_OP_INVOKE;
     if (ack_id != NULL) {
         if (*ack_id != 0 && op_pending_id(c, *ack_id, invoke))
@@ -747,9 +748,9 @@ static pbw_status queue_op(wps_client *c, wps_upstream *up, wps_client_op_kind k
         return PBW_E_NOSPACE;
     o = &c->m.ops[c->ops_n];
     o->off = (uint32_t)ops_end(c);
-    if (wps_upstream_encode(up, c->m.frames + o->off, c->m.frames_cap - o->off, &written) !=
-        PBW_OK)
-        return PBW_E_ARG;
+    st = wps_upstream_encode(up, c->m.frames + o->off, c->m.frames_cap - o->off, &written);
+    if (st != PBW_OK)
+        return st; /* PBW_E_TOO_BIG, or PBW_E_ARG for a bad view */
     o->len = (uint32_t)written;
     o->id = id;
     o->deadline = c->now + c->cfg.ack_timeout_ms;

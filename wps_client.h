@@ -432,7 +432,8 @@ int wps_client_is_connected(const wps_client *c);
  * *ack_id == 0: the client allocates the next id (from 1 up) and stores it;
  * otherwise the caller's id (PBW_E_ARG if that id is pending).
  * Returns PBW_OK, PBW_E_NOSPACE (no free op slot or no room for the frame
- * in `frames`; nothing changed), PBW_E_UTF8, PBW_E_ARG.  Strings are caller views,
+ * in `frames`; nothing changed), PBW_E_UTF8, PBW_E_TOO_BIG (a message over
+ * the protobuf limit), PBW_E_ARG.  Strings are caller views,
  * copied before returning; text and JSON must be valid UTF-8.
  * ------------------------------------------------------------------------ */
 pbw_status wps_client_join_group(wps_client *c, pbw_bytes group, uint64_t *ack_id);

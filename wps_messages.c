@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.c - the Web PubSub message set over pbwire.
  *
@@ -40,6 +41,34 @@
 
 /* C99 has no static_assert. */
 #define WPS__ASSERT(name, cond) typedef char wps__assert_##name[(cond) ? 1 : -1]
+
+/* ---- version and ABI (wps_messages.h) ---------------------------------- */
+
+uint32_t wps_version(void)
+{
+    return WPS_VERSION_NUMBER;
+}
+
+#if defined(PBW_FREESTANDING) && PBW_FREESTANDING
+#define WPS__FREESTANDING 1
+#else
+#define WPS__FREESTANDING 0
+#endif
+
+uint32_t wps_build_config(void)
+{
+    return (uint32_t)PBW_MAX_DEPTH | (uint32_t)(WPS_SMALL != 0) << 8 |
+           (uint32_t)(WPS_NO_ENCODER != 0) << 9 | (uint32_t)(WPS_NO_STREAM != 0) << 10 |
+           (uint32_t)WPS__FREESTANDING << 11;
+}
+
+int wps_abi_check(unsigned abi_version, unsigned max_depth, size_t stream_size,
+                  size_t upstream_size, size_t downstream_size)
+{
+    return abi_version == WPS_ABI_VERSION && max_depth == PBW_MAX_DEPTH &&
+           stream_size == sizeof(wps_stream) && upstream_size == sizeof(wps_upstream) &&
+           downstream_size == sizeof(wps_downstream);
+}
 
 /* Keeps a once-per-message step out of a per-event function, whose every
  * call would otherwise pay for the bigger frame. */
@@ -1129,6 +1158,12 @@ NOINLINE static pbw_status decode_root(const msgdesc *root, uint8_t *out, const 
 
     if (buf == NULL) /* only valid with len 0; keeps pointer arithmetic defined */
         buf = empty, len = 0;
+    if (len > PBW_MSG_MAX) { /* libprotobuf parses at most INT_MAX bytes */
+        decode(root, out, buf, 0, flags, 0, NULL, &err); /* resets *out */
+        if (err_offset)
+            *err_offset = PBW_MSG_MAX;
+        return PBW_E_TOO_BIG;
+    }
     s = decode(root, out, buf, len, flags, 0, NULL, &err);
     if (err_offset)
         *err_offset = s == PBW_OK ? len : (size_t)(err - buf);
@@ -1192,7 +1227,7 @@ pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out
                                unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && len >= 2) {
+    if (buf && len >= 2 && len <= PBW_MSG_MAX) {
         switch (buf[0]) {
         case UP_TAG(SEND_TO_GROUP):
             return fast_up_SEND_TO_GROUP(buf, len, out, flags, err_offset);
@@ -1220,7 +1255,7 @@ pbw_status wps_downstream_decode(const uint8_t *buf, size_t len, wps_downstream 
                                  unsigned flags, size_t *err_offset)
 {
 #if !WPS_SMALL
-    if (buf && len >= 2) {
+    if (buf && len >= 2 && len <= PBW_MSG_MAX) {
         switch (buf[0]) {
         case DOWN_TAG(ACK):
             return fast_down_ACK(buf, len, out, flags, err_offset);
@@ -1407,57 +1442,116 @@ static size_t tag_size(unsigned tag)
  */
 #define CACHE 6
 
+/*
+ * Sizes never wrap, on 32-bit either: every sum saturates at TOO_BIG, one
+ * more than the largest message the encoders write (PBW_LEN_MAX, so that
+ * every length inside is one libprotobuf reads).  Each term is at most
+ * TOO_BIG plus a few bytes, so no single addition can wrap a 32-bit size_t
+ * before it is clamped.  The writing pass only runs once the total is known
+ * to be within the limit, so it never meets a clamped size.
+ */
+#define TOO_BIG ((size_t)PBW_LEN_MAX + 1)
+
+static inline size_t sat_add(size_t a, size_t b)
+{
+    size_t s = a + b;
+    return s < a || s > PBW_LEN_MAX ? TOO_BIG : s;
+}
+
 typedef struct sizer {
     size_t sizes[CACHE];
     unsigned n;
-    int bad; /* a kind outside its enum */
+    int bad; /* a kind outside its enum, a view {NULL, n > 0}, or a view
+              * that overlaps the output */
+    int split;                /* a payload's view is not read: any pointer goes */
+    uintptr_t out_lo, out_hi; /* the output's bytes, [lo, hi); empty when sizing only */
 } sizer;
 
-static size_t entry_body_size(const wps_kv *kv)
+static void sizer_init(sizer *z, int split, const uint8_t *dst, size_t n)
 {
-    return 2 + pbw_varint_size(kv->key.len) + kv->key.len + pbw_varint_size(kv->value.len) +
-           kv->value.len;
+    z->n = 0;
+    z->bad = 0;
+    z->split = split;
+    z->out_lo = (uintptr_t)dst;
+    z->out_hi = dst ? (uintptr_t)dst + n : (uintptr_t)dst;
+    if (z->out_hi < z->out_lo) /* a cap past the end of the address space */
+        z->out_hi = UINTPTR_MAX;
+}
+
+/* A view the encoder copies must be in memory and must not overlap the
+ * output (the size was counted from the bytes before they would change). */
+static int view_bad(const sizer *z, const uint8_t *ptr, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (ptr == NULL)
+        return 1;
+    return (uintptr_t)ptr < z->out_hi && z->out_lo < (uintptr_t)ptr + len;
 }
 
 static size_t len_size(unsigned tag, size_t len)
 {
-    return tag_size(tag) + pbw_varint_size(len) + len;
+    return len > PBW_LEN_MAX ? TOO_BIG : tag_size(tag) + pbw_varint_size(len) + len;
 }
 
-static size_t map_size(unsigned tag, const wps_map *m)
+static size_t entry_body_size(const wps_kv *kv)
+{
+    return sat_add(len_size(1 << 3 | PBW_WT_LEN, kv->key.len),
+                   len_size(2 << 3 | PBW_WT_LEN, kv->value.len));
+}
+
+/* Entries or items given as an array, or decoded (on the wire): for the
+ * latter the wire region is read again when writing. */
+static int region_bad(const sizer *z, const void *array, size_t count, const wps_wire *w)
+{
+    if (count == 0 || array != NULL)
+        return 0;
+    if (w->depth == 0 || w->ptr == NULL || w->end < w->ptr)
+        return 1; /* entries announced but nowhere */
+    return view_bad(z, w->ptr, (size_t)(w->end - w->ptr));
+}
+
+static size_t map_size(unsigned tag, const wps_map *m, sizer *z)
 {
     wps_map_iter it;
     wps_kv kv;
     size_t total = 0;
 
+    if (region_bad(z, m->entries, m->count, &m->wire))
+        z->bad = 1;
     wps_map_begin(&it, m);
-    while (wps_map_next(&it, &kv))
-        total += len_size(tag, entry_body_size(&kv));
+    while (wps_map_next(&it, &kv)) {
+        if (view_bad(z, kv.key.ptr, kv.key.len) || view_bad(z, kv.value.ptr, kv.value.len))
+            z->bad = 1;
+        total = sat_add(total, len_size(tag, entry_body_size(&kv)));
+    }
     return total;
 }
 
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z);
 
-static size_t item_size(const wps_group_state_item *item, int *bad)
+static size_t item_size(const wps_group_state_item *item, sizer *parent)
 {
     sizer z;
     size_t n;
+    z = *parent;
     z.n = 0;
-    z.bad = 0;
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
-    *bad |= z.bad;
+    parent->bad |= z.bad;
     return n;
 }
 
-static size_t items_size(unsigned tag, const wps_items *items, int *bad)
+static size_t items_size(unsigned tag, const wps_items *items, sizer *z)
 {
     wps_items_iter it;
     wps_group_state_item item;
     size_t total = 0;
 
+    if (region_bad(z, items->items, items->count, &items->wire))
+        z->bad = 1;
     wps_items_begin(&it, items);
     while (wps_items_next(&it, &item))
-        total += len_size(tag, item_size(&item, bad));
+        total = sat_add(total, len_size(tag, item_size(&item, z)));
     return total;
 }
 
@@ -1498,9 +1592,11 @@ static inline uint8_t *put_varint(uint8_t *w, uint64_t v)
 
 /*
  * A field goes on the wire when it is the selected oneof member, when its
- * presence flag is set, or (no presence) when its value is not the default.
- * Both passes decide it in the same switch that handles the field's type;
- * fields that are holes in a table (tag 0, type 0) fall through.
+ * presence flag is set (and only then: a field with a flag and the flag
+ * clear is absent, whatever its value), or (no presence) when its value is
+ * not the default.  Both passes decide it in the same switch that handles
+ * the field's type; fields that are holes in a table (tag 0, type 0) fall
+ * through.
  */
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
 {
@@ -1519,31 +1615,36 @@ static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
         const field *f = &d->fields[i];
         const uint8_t *v = base + f->off;
         int flagged = d->oneof != NO || (f->has != NO && base[f->has]);
+        int valued = d->oneof == NO && f->has == NO; /* present when not the default */
         switch (f->type) {
         case T_STR:
         case T_BYTES: {
-            size_t len = ((const pbw_bytes *)(const void *)v)->len;
-            if (flagged || len)
-                total += tag_size(f->tag) + vsize(len) + len;
+            pbw_bytes b;
+            memcpy(&b, v, sizeof b);
+            if (flagged || (valued && b.len)) {
+                if (!(z->split && f->sub == PAYLOAD) && view_bad(z, b.ptr, b.len))
+                    z->bad = 1;
+                total = sat_add(total, len_size(f->tag, b.len));
+            }
             break;
         }
         case T_U64:
         case T_I64: {
             uint64_t x;
             memcpy(&x, v, sizeof x);
-            if (flagged || x)
+            if (flagged || (valued && x))
                 total += tag_size(f->tag) + vsize(x);
             break;
         }
         case T_U32: {
             uint32_t x;
             memcpy(&x, v, sizeof x);
-            if (flagged || x)
+            if (flagged || (valued && x))
                 total += tag_size(f->tag) + vsize(x);
             break;
         }
         case T_BOOL:
-            if (flagged || *v)
+            if (flagged || (valued && *v))
                 total += tag_size(f->tag) + 1;
             break;
         case T_MSG:
@@ -1551,20 +1652,22 @@ static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
                 unsigned slot = z->n++;
                 size_t n = msg_size(&descs[f->sub], v, z);
                 z->sizes[slot] = n;
-                total += tag_size(f->tag) + vsize(n) + n;
+                total = sat_add(total, len_size(f->tag, n));
             }
             break;
         case T_MAP:
             if (((const wps_map *)(const void *)v)->count)
-                total += map_size(f->tag, (const wps_map *)(const void *)v);
+                total = sat_add(total, map_size(f->tag, (const wps_map *)(const void *)v, z));
             break;
         case T_ITEMS:
             if (((const wps_items *)(const void *)v)->count)
-                total += items_size(f->tag, (const wps_items *)(const void *)v, &z->bad);
+                total = sat_add(total, items_size(f->tag, (const wps_items *)(const void *)v, z));
             break;
         default:
             break;
         }
+        /* scalars add at most 12 bytes to a total of at most TOO_BIG: clamp */
+        total = sat_add(total, 0);
     }
     return total;
 }
@@ -1610,8 +1713,7 @@ static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigne
     sizer z;
     writer wr;
     size_t n;
-    z.n = 0;
-    z.bad = 0;
+    sizer_init(&z, 0, NULL, 0);
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
     wr.z = &z;
     wr.next = 0;
@@ -1637,12 +1739,13 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
         const field *f = &d->fields[i];
         const uint8_t *v = base + f->off;
         int flagged = d->oneof != NO || (f->has != NO && base[f->has]);
+        int valued = d->oneof == NO && f->has == NO;
         switch (f->type) {
         case T_STR:
         case T_BYTES: {
             pbw_bytes b;
             memcpy(&b, v, sizeof b);
-            if (!flagged && !b.len)
+            if (!flagged && !(valued && b.len))
                 break;
             if (wr->split && f->sub == PAYLOAD) {
                 w = put_len(w, f->tag, b.len);
@@ -1656,19 +1759,19 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
         case T_I64: {
             uint64_t x;
             memcpy(&x, v, sizeof x);
-            if (flagged || x)
+            if (flagged || (valued && x))
                 w = put_varint(put_tag(w, f->tag), x);
             break;
         }
         case T_U32: {
             uint32_t x;
             memcpy(&x, v, sizeof x);
-            if (flagged || x)
+            if (flagged || (valued && x))
                 w = put_varint(put_tag(w, f->tag), x);
             break;
         }
         case T_BOOL:
-            if (flagged || *v) {
+            if (flagged || (valued && *v)) {
                 w = put_tag(w, f->tag);
                 *w++ = *v != 0;
             }
@@ -1709,21 +1812,27 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
     return w;
 }
 
+/* The general size: 0 with *st set for what the encoders refuse. */
+static size_t checked_size(const msgdesc *d, const uint8_t *msg, sizer *z, pbw_status *st)
+{
+    size_t n = msg_size(d, msg, z);
+    *st = z->bad ? PBW_E_ARG : n > PBW_LEN_MAX ? PBW_E_TOO_BIG : PBW_OK;
+    return *st == PBW_OK ? n : 0;
+}
+
 static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
                               size_t *written)
 {
     sizer z;
     writer wr;
     size_t n;
+    pbw_status st;
 
-    z.n = 0;
-    z.bad = 0;
-    n = msg_size(d, msg, &z);
-    if (z.bad) {
-        *written = 0;
-        return PBW_E_ARG;
-    }
+    sizer_init(&z, 0, dst, cap); /* no view may overlap dst[0..cap) */
+    n = checked_size(d, msg, &z, &st);
     *written = n;
+    if (st != PBW_OK)
+        return st;
     if (n > cap)
         return PBW_E_NOSPACE;
     wr.z = &z;
@@ -1744,12 +1853,14 @@ static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *ds
     writer wr;
     size_t n;
     uint8_t *end;
+    pbw_status st;
 
-    z.n = 0;
-    z.bad = 0;
-    n = msg_size(d, msg, &z);
     *head_len = *tail_len = 0;
-    if (z.bad || data == NULL || data->kind == WPS_DATA_NONE)
+    sizer_init(&z, 1, dst, cap);
+    n = checked_size(d, msg, &z, &st); /* the payload included: the whole frame */
+    if (st != PBW_OK)
+        return st;
+    if (data == NULL || data->kind == WPS_DATA_NONE)
         return PBW_E_ARG;
     n -= data->bytes.len;
     if (n > cap) {
@@ -1808,6 +1919,43 @@ static inline uint8_t *fw_u64(uint8_t *w, unsigned tag, uint64_t v, int forced)
     return v || forced ? put_varint(put_tag(w, tag), v) : w;
 }
 
+/* Fields with a presence flag: on the wire exactly when the flag is set. */
+static inline size_t fe_opt_str(pbw_bytes b, int has)
+{
+    return has ? 1 + vsize(b.len) + b.len : 0;
+}
+
+static inline size_t fe_opt_u64(uint64_t v, int has)
+{
+    return has ? 1 + vsize(v) : 0;
+}
+
+static inline uint8_t *fw_opt_str(uint8_t *w, unsigned tag, pbw_bytes b, int has)
+{
+    return has ? put_view(w, tag, b.ptr, b.len) : w;
+}
+
+static inline uint8_t *fw_opt_u64(uint8_t *w, unsigned tag, uint64_t v, int has)
+{
+    return has ? put_varint(put_tag(w, tag), v) : w;
+}
+
+/*
+ * Whether a fast encoder may take a view: in memory (or empty), shorter
+ * than 2^28 bytes (so that the few views of a fast message cannot sum past
+ * PBW_LEN_MAX, nor wrap a 32-bit size_t), and outside dst[0..cap).  The
+ * general encoder takes whatever is declined, and refuses what must be.
+ */
+#define FAST_VIEW_MAX ((size_t)1 << 28)
+
+static inline int fast_view(pbw_bytes b, const uint8_t *dst, size_t cap)
+{
+    uintptr_t p = (uintptr_t)b.ptr, lo = (uintptr_t)dst;
+    return b.len == 0 ||
+           (b.len < FAST_VIEW_MAX && b.ptr != NULL &&
+            (dst == NULL || p + b.len <= lo || p - lo >= cap));
+}
+
 /* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */
 static ALWAYS_INLINE size_t fe_data(const wps_data *d)
 {
@@ -1861,23 +2009,25 @@ static ALWAYS_INLINE int fast_up_encode(const wps_upstream *m, uint8_t *dst, siz
     case WPS_UP_SEND_TO_GROUP: {
         const wps_send_to_group *s = &m->u.send_to_group;
         if (s->metadata.count || s->has_stream ||
-            (s->has_data && (dn = fe_data(&s->data)) == (size_t)-1))
+            (s->has_data && (dn = fe_data(&s->data)) == (size_t)-1) ||
+            !fast_view(s->group, dst, cap) || !fast_view(s->data.bytes, dst, cap) ||
+            !fast_view(s->data.type_url, dst, cap))
             return 0;
-        n = fe_str(s->group, 0) + fe_u64(s->ack_id, s->has_ack_id) + fe_sub(dn, s->has_data) +
-            (s->has_no_echo ? 2 : 0) + fe_u64(s->ttl_seconds, s->has_ttl_seconds);
+        n = fe_str(s->group, 0) + fe_opt_u64(s->ack_id, s->has_ack_id) + fe_sub(dn, s->has_data) +
+            (s->has_no_echo ? 2 : 0) + fe_opt_u64(s->ttl_seconds, s->has_ttl_seconds);
         *size = total = tag_size(tag) + vsize(n) + n;
         if (!dst || total > cap)
             return 1;
         w = put_len(w, tag, n);
         w = fw_str(w, 0x0a, s->group, 0);
-        w = fw_u64(w, 0x10, s->ack_id, s->has_ack_id);
+        w = fw_opt_u64(w, 0x10, s->ack_id, s->has_ack_id);
         if (s->has_data)
             w = fw_data(w, 0x1a, &s->data, dn);
         if (s->has_no_echo) {
             *w++ = 0x20;
             *w++ = s->no_echo != 0;
         }
-        fw_u64(w, 0x28, s->ttl_seconds, s->has_ttl_seconds);
+        fw_opt_u64(w, 0x28, s->ttl_seconds, s->has_ttl_seconds);
         return 1;
     }
     case WPS_UP_JOIN_GROUP:
@@ -1886,12 +2036,14 @@ static ALWAYS_INLINE int fast_up_encode(const wps_upstream *m, uint8_t *dst, siz
     case WPS_UP_UNSUBSCRIBE_GROUP_STATE: {
         /* the four members share the layout */
         const wps_group_request *r = &m->u.join_group;
-        n = fe_str(r->group, 0) + fe_u64(r->ack_id, r->has_ack_id);
+        if (!fast_view(r->group, dst, cap))
+            return 0;
+        n = fe_str(r->group, 0) + fe_opt_u64(r->ack_id, r->has_ack_id);
         *size = total = tag_size(tag) + vsize(n) + n;
         if (!dst || total > cap)
             return 1;
         w = fw_str(put_len(w, tag, n), 0x0a, r->group, 0);
-        fw_u64(w, 0x10, r->ack_id, r->has_ack_id);
+        fw_opt_u64(w, 0x10, r->ack_id, r->has_ack_id);
         return 1;
     }
     case WPS_UP_SEQUENCE_ACK:
@@ -1933,6 +2085,8 @@ static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst,
         return 1;
     case WPS_DOWN_ACK: {
         const wps_ack *a = &m->u.ack;
+        if (!fast_view(a->error.name, dst, cap) || !fast_view(a->error.message, dst, cap))
+            return 0;
         if (a->has_error)
             sn = fe_error(&a->error);
         n = fe_u64(a->ack_id, 0) + (a->success ? 2 : 0) + fe_sub(sn, a->has_error);
@@ -1951,27 +2105,34 @@ static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst,
     case WPS_DOWN_DATA: {
         const wps_data_message *d = &m->u.data;
         if (d->metadata.count || d->has_stream ||
-            (d->has_data && (sn = fe_data(&d->data)) == (size_t)-1))
+            (d->has_data && (sn = fe_data(&d->data)) == (size_t)-1) ||
+            !fast_view(d->from, dst, cap) || !fast_view(d->group, dst, cap) ||
+            !fast_view(d->data.bytes, dst, cap) || !fast_view(d->data.type_url, dst, cap))
             return 0;
-        n = fe_str(d->from, 0) + fe_str(d->group, d->has_group) + fe_sub(sn, d->has_data) +
-            fe_u64(d->sequence_id, d->has_sequence_id);
+        n = fe_str(d->from, 0) + fe_opt_str(d->group, d->has_group) + fe_sub(sn, d->has_data) +
+            fe_opt_u64(d->sequence_id, d->has_sequence_id);
         *size = total = 1 + vsize(n) + n;
         if (!dst || total > cap)
             return 1;
         w = fw_str(put_len(w, tag, n), 0x0a, d->from, 0);
-        w = fw_str(w, 0x12, d->group, d->has_group);
+        w = fw_opt_str(w, 0x12, d->group, d->has_group);
         if (d->has_data)
             w = fw_data(w, 0x1a, &d->data, sn);
-        fw_u64(w, 0x20, d->sequence_id, d->has_sequence_id);
+        fw_opt_u64(w, 0x20, d->sequence_id, d->has_sequence_id);
         return 1;
     }
     case WPS_DOWN_SYSTEM: {
         const wps_system *y = &m->u.system;
         if (y->kind == WPS_SYSTEM_CONNECTED) {
             const wps_connected *k = &y->u.connected;
+            if (!fast_view(k->connection_id, dst, cap) || !fast_view(k->user_id, dst, cap) ||
+                !fast_view(k->reconnection_token, dst, cap))
+                return 0;
             sn = fe_str(k->connection_id, 0) + fe_str(k->user_id, 0) +
-                 fe_str(k->reconnection_token, k->has_reconnection_token);
+                 fe_opt_str(k->reconnection_token, k->has_reconnection_token);
         } else if (y->kind == WPS_SYSTEM_DISCONNECTED) {
+            if (!fast_view(y->u.disconnected.reason, dst, cap))
+                return 0;
             sn = fe_str(y->u.disconnected.reason, 0);
         } else if (y->kind != WPS_SYSTEM_NONE) {
             return 0;
@@ -1985,7 +2146,7 @@ static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst,
             const wps_connected *k = &y->u.connected;
             w = fw_str(put_len(w, 0x0a, sn), 0x0a, k->connection_id, 0);
             w = fw_str(w, 0x12, k->user_id, 0);
-            fw_str(w, 0x1a, k->reconnection_token, k->has_reconnection_token);
+            fw_opt_str(w, 0x1a, k->reconnection_token, k->has_reconnection_token);
         } else if (y->kind == WPS_SYSTEM_DISCONNECTED) {
             fw_str(put_len(w, 0x12, sn), 0x12, y->u.disconnected.reason, 0);
         }
@@ -1998,6 +2159,8 @@ static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst,
         return 1;
     case WPS_DOWN_STREAM_ACK: {
         const wps_stream_ack *k = &m->u.stream_ack;
+        if (!fast_view(k->stream_id, dst, cap))
+            return 0;
         n = fe_str(k->stream_id, 0) + fe_u64(k->expected_sequence_id, 0);
         *size = total = 1 + vsize(n) + n;
         if (dst && total <= cap)
@@ -2014,27 +2177,27 @@ static ALWAYS_INLINE int fast_down_encode(const wps_downstream *m, uint8_t *dst,
 size_t wps_upstream_size(const wps_upstream *msg)
 {
     sizer z;
+    pbw_status st;
 #if !WPS_SMALL
     size_t n;
     if (fast_up_encode(msg, NULL, 0, &n, -1))
         return n;
 #endif
-    z.n = 0;
-    z.bad = 0;
-    return msg_size(&descs[M_UP], (const uint8_t *)msg, &z);
+    sizer_init(&z, 0, NULL, 0);
+    return checked_size(&descs[M_UP], (const uint8_t *)msg, &z, &st);
 }
 
 size_t wps_downstream_size(const wps_downstream *msg)
 {
     sizer z;
+    pbw_status st;
 #if !WPS_SMALL
     size_t n;
     if (fast_down_encode(msg, NULL, 0, &n, -1))
         return n;
 #endif
-    z.n = 0;
-    z.bad = 0;
-    return msg_size(&descs[M_DOWN], (const uint8_t *)msg, &z);
+    sizer_init(&z, 0, NULL, 0);
+    return checked_size(&descs[M_DOWN], (const uint8_t *)msg, &z, &st);
 }
 
 #if !WPS_SMALL
@@ -2143,6 +2306,8 @@ WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
                                    sizeof(wps_stream) <= 512);
 WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_message) < 0xFFFF);
 
+static void stream_error(wps_stream *s, pbw_status st, uint64_t at);
+
 static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
                         size_t cap, uint64_t total, unsigned flags)
 {
@@ -2168,6 +2333,8 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->payload = 0;
     s->ngroups = 0;
     set_kind(msg + root->oneof, 0);
+    if (total != WPS_LEN_UNKNOWN && total > PBW_MSG_MAX)
+        stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
 }
 
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
@@ -2377,6 +2544,10 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
     uint8_t *base = frame_base(s);
     int cleared = 0;
 
+    if (len > PBW_LEN_MAX) { /* first, as libprotobuf's ReadSize; and len fits a size_t */
+        stream_fail(s, PBW_E_TOO_BIG, s->elem);
+        return;
+    }
     if (len > s->frame_end[s->depth] - s->pos) {
         stream_fail(s, PBW_E_LENGTH, s->elem);
         return;
@@ -2656,10 +2827,15 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
     const uint8_t *p = *pp;
     pbw_status result = PBW_NEED_MORE;
     uint64_t v;
-    int r;
+    int r, cut = 0;
 
-    if (p == NULL)
+    if (p == NULL) {
         end = NULL;
+    } else if (s->frame_end[0] == WPS_LEN_UNKNOWN && (uint64_t)(end - p) > PBW_MSG_MAX - s->pos) {
+        /* Beyond INT_MAX bytes libprotobuf stops reading: so does this. */
+        end = p + (size_t)(PBW_MSG_MAX - s->pos);
+        cut = 1;
+    }
     for (;;) {
         size_t avail = p ? (size_t)(end - p) : 0;
 
@@ -2819,6 +2995,10 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             break;
         }
         break;
+    }
+    if (cut && result == PBW_NEED_MORE) {
+        stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
+        result = PBW_E_TOO_BIG;
     }
     *pp = p;
     return result;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_messages.h - the Azure Web PubSub protobuf message set: typed structs,
  * zero-copy decode, exact size, canonical encode.
@@ -48,6 +49,62 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------------------------
+ * Version and ABI
+ * ------------------------------------------------------------------------
+ *
+ * This header is the one place that states the version; every build file
+ * and manifest reads it or is checked against it (tests/integration).
+ * WPS_VERSION_NUMBER is 0xMMmmpp, for comparisons in #if.
+ *
+ * WPS_ABI_VERSION is the number in the shared library's soname
+ * (libwpspb.so.0).  It changes with every release that breaks binary
+ * compatibility: a changed struct layout, a removed or changed function.
+ * Before 1.0 a minor release may do so; CHANGELOG.md says when one does.
+ */
+#define WPS_VERSION_MAJOR 0
+#define WPS_VERSION_MINOR 1
+#define WPS_VERSION_PATCH 0
+#define WPS_VERSION_STRING "0.1.0"
+#define WPS_VERSION_NUMBER \
+    ((uint32_t)WPS_VERSION_MAJOR << 16 | (uint32_t)WPS_VERSION_MINOR << 8 | (uint32_t)WPS_VERSION_PATCH)
+#define WPS_ABI_VERSION 0
+
+/* The library's WPS_VERSION_NUMBER: the version of the code you linked,
+ * which a shared library can make differ from the headers you compiled. */
+uint32_t wps_version(void);
+
+/*
+ * The library's build configuration as a number: PBW_MAX_DEPTH in bits
+ * 0..7, then one bit per option the library was built with: WPS_SMALL
+ * (bit 8), WPS_NO_ENCODER (9), WPS_NO_STREAM (10), PBW_FREESTANDING (11).
+ * For diagnostics (wpsdump --version prints it).
+ */
+uint32_t wps_build_config(void);
+
+/*
+ * WPS_ABI_CHECK(): 1 when the library this program runs with can be used
+ * with the headers it was compiled with, 0 when it cannot.  Call it once at
+ * start-up in a program that links a library built elsewhere (a shared
+ * library, a package); a program that compiles the .c files itself with
+ * the same flags always gets 1.
+ *
+ * It compares what shapes the structs both sides share: the ABI version,
+ * PBW_MAX_DEPTH (which sizes wps_stream and bounds nesting), and the sizes
+ * of wps_stream, wps_upstream and wps_downstream (which also catches
+ * compilers set up differently, e.g. -fshort-enums on one side only).
+ * A mismatch is not safe to run: the library would read and write structs
+ * of another size than the program allocated.  WPS_SMALL and
+ * PBW_FREESTANDING do not affect the ABI; a library built with
+ * WPS_NO_ENCODER or WPS_NO_STREAM lacks those functions, so a program that
+ * calls one fails to link.
+ */
+int wps_abi_check(unsigned abi_version, unsigned max_depth, size_t stream_size,
+                  size_t upstream_size, size_t downstream_size);
+#define WPS_ABI_CHECK()                                                        \
+    wps_abi_check(WPS_ABI_VERSION, PBW_MAX_DEPTH, sizeof(wps_stream), sizeof(wps_upstream), \
+                  sizeof(wps_downstream))
 
 /* ------------------------------------------------------------------------
  * Maps and repeated fields
@@ -471,7 +528,9 @@ typedef struct wps_downstream {
  *
  * Returns PBW_OK, or the first error in wire order: PBW_E_TRUNCATED,
  * PBW_E_VARINT, PBW_E_FIELD_ZERO, PBW_E_WIRE_TYPE, PBW_E_LENGTH,
- * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH or PBW_E_UTF8 - exactly
+ * PBW_E_END_GROUP, PBW_E_OPEN_GROUP, PBW_E_DEPTH, PBW_E_UTF8 or
+ * PBW_E_TOO_BIG (a length prefix above PBW_LEN_MAX; or len above
+ * PBW_MSG_MAX, at offset PBW_MSG_MAX, before anything else) - exactly
  * when libprotobuf's ParseFromString would fail.  On failure *out is reset
  * to the empty message (kind NONE).  Stack use is bounded (about
  * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
@@ -498,7 +557,11 @@ const wps_data *wps_downstream_data(const wps_downstream *msg);
 
 /*
  * Exact number of bytes wps_*_encode() writes for *msg.  Pure; O(fields).
- * A message with kind NONE has size 0 (the empty message).
+ * A message with kind NONE has size 0 (the empty message).  Size and
+ * encode agree on validity: for a message that encode refuses (PBW_E_ARG
+ * or PBW_E_TOO_BIG, see below) the size is 0 as well, so a nonzero size
+ * always means encode succeeds with that much room (given a dst that
+ * overlaps no view).  Never wraps, on 32-bit targets either.
  */
 size_t wps_upstream_size(const wps_upstream *msg);
 size_t wps_downstream_size(const wps_downstream *msg);
@@ -513,13 +576,27 @@ size_t wps_downstream_size(const wps_downstream *msg);
  * sorts them by key: pass them sorted to match its bytes).  wps_data.raw is
  * ignored.  Strings are written as given: the caller supplies valid UTF-8.
  *
- * msg:  caller-owned, not modified.  Views must be valid (ptr may be NULL
- *       only when len is 0).
- * dst:  caller-owned output; may be NULL when cap is 0.
+ * Presence, one rule for every field: a field with a has_ flag is written
+ * exactly when its flag is set (has_ack_id = 0 leaves ack_id out whatever
+ * its value, as has_data = 0 leaves data out); a field without one when
+ * its value is not zero / empty; the selected oneof member always.
+ *
+ * msg:  caller-owned, not modified.  Every view that is written must be
+ *       {NULL, 0} or point at len readable bytes: {NULL, len > 0} is
+ *       PBW_E_ARG (the same rule as wps_service.h's renderings).  A map or
+ *       item list with count > 0 needs its array or its decoded wire region.
+ * dst:  caller-owned output; may be NULL when cap is 0.  dst[0..cap) must
+ *       not overlap any view of msg (nor a decoded map's wire region): the
+ *       encoder reads the views while it writes.  Re-encoding a frame into
+ *       its own buffer is therefore refused with PBW_E_ARG, and nothing is
+ *       written.
  * written: not NULL.  On PBW_OK the number of bytes written; on
- *       PBW_E_NOSPACE the number of bytes needed (nothing is written).
- * Returns PBW_OK, PBW_E_NOSPACE, or PBW_E_ARG when a kind field holds a
- * value that is not one of its enum's members.
+ *       PBW_E_NOSPACE the number of bytes needed (nothing is written); 0
+ *       on the other errors.
+ * Returns PBW_OK, PBW_E_NOSPACE, PBW_E_ARG (a kind field holding a value
+ * that is not one of its enum's members, a {NULL, len > 0} view, a view
+ * overlapping dst[0..cap)), or PBW_E_TOO_BIG (the encoding would exceed
+ * PBW_LEN_MAX bytes, which libprotobuf could not read back).
  */
 pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                size_t *written);
@@ -642,6 +719,11 @@ typedef struct wps_stream {
  *   scratch_cap is 0 (then only messages without short fields decode).
  * total_len: the frame's length if known (decoding ends by itself after
  *   exactly that many bytes), else WPS_LEN_UNKNOWN (call wps_stream_finish).
+ *   A known length above PBW_MSG_MAX is PBW_E_TOO_BIG at offset PBW_MSG_MAX
+ *   from the first call on; with an unknown length, input beyond
+ *   PBW_MSG_MAX bytes is PBW_E_TOO_BIG at that offset (libprotobuf reads
+ *   no more than INT_MAX bytes).  Payload lengths, like every length, are
+ *   at most PBW_LEN_MAX, so they always fit a size_t, on 32-bit too.
  * flags: 0 or WPS_DECODE_NO_UTF8.
  */
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
@@ -697,9 +779,13 @@ uint64_t wps_stream_offset(const wps_stream *s);
  * The payload is the MessageData of the message (text, binary or JSON
  * bytes, or Any.value).  dst receives head then tail back to back:
  * dst[0 .. *head_len) and dst[*head_len .. *head_len + *tail_len).
+ * The payload's view is never read, so it may be {NULL, length}; every
+ * other view follows wps_*_encode()'s rules, dst[0..cap) included.
  * Returns PBW_OK, PBW_E_NOSPACE (nothing written; *head_len + *tail_len is
- * the room needed), or PBW_E_ARG (an invalid kind, or no payload: the
- * message has no data, or its data kind is NONE).
+ * the room needed), PBW_E_ARG (an invalid kind or view, or no payload: the
+ * message has no data, or its data kind is NONE), or PBW_E_TOO_BIG (head,
+ * payload and tail together would exceed PBW_LEN_MAX bytes: a payload of
+ * 2 GiB or more cannot be framed).
  */
 pbw_status wps_upstream_encode_split(const wps_upstream *msg, uint8_t *dst, size_t cap,
                                      size_t *head_len, size_t *tail_len);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_service.c - fan-out and the per-receiver renderings (wps_service.h).
  */
@@ -243,6 +244,10 @@ static pbw_status put_string(jw *w, pbw_bytes s)
     if (w->check && !pbw_utf8_valid(s.ptr, s.len, NULL))
         return PBW_E_UTF8;
     put_byte(w, '"');
+    if (s.len == 0) { /* s.ptr may be NULL: no arithmetic on it */
+        put_byte(w, '"');
+        return PBW_OK;
+    }
     for (i = 0; i < s.len; i++) {
         uint8_t c, e = 0;
         /* Eight bytes at a time while none needs escaping (exact tests for

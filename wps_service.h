@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_service.h - the service core: one decoded upstream message, delivered
  * to thousands of connections of every kind, without re-encoding.
@@ -5,8 +6,8 @@
  * A Web PubSub service (or a gateway) receives one message - typically a
  * SendToGroupMessage, a StreamDataMessage, or a payload from the server side
  * - and delivers it to every connection of a group.  Connections come in
- * four kinds, and NOTES.md's table "Payload kinds, as each kind of receiver
- * sees them" says what each gets:
+ * four kinds, and docs/PROTOCOL.md's table "Payload kinds, per kind of
+ * receiver" says what each gets:
  *
  *   protobuf subprotocol clients   a DownstreamMessage.DataMessage
  *                                  (wps_fanout_*: section 1)
@@ -249,7 +250,7 @@ size_t wps_fanout_receiver(const wps_fanout *f, int reliable, uint64_t seq, uint
  *              "error":{"name":"..","message":"..",   has_error
  *                       "userErrorCode":".."}}}       when not empty
  *
- * dataType and data, per payload kind (NOTES.md's table):
+ * dataType and data, per payload kind (docs/PROTOCOL.md's table):
  *   text      "text",     a JSON string
  *   binary    "binary",   a JSON string: padded base64 (RFC 4648 section 4)
  *   json      "json",     the JSON text itself, embedded as it is (its own
@@ -345,7 +346,7 @@ size_t wps_json_client_seq_head(uint64_t seq, uint8_t *dst);
  * 3 and 4. Plain WebSocket receivers and the upstream event handler
  * ------------------------------------------------------------------------
  *
- * Both get the bare payload (NOTES.md's table):
+ * Both get the bare payload (docs/PROTOCOL.md's table):
  *   kind      plain WebSocket frame   CloudEvents Content-Type     bytes
  *   text      text                    text/plain                   the text
  *   binary    binary                  application/octet-stream     the bytes

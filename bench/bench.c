@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/bench.c - our codec on the shared corpus (../shared/corpus).
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Benchmark rules, included by the Makefile.
 #   make bench        ours only, no dependencies: bench/bench.c on ../shared/corpus
 #   make bench-peers  ours beside the peer libraries (see bench/README.md)

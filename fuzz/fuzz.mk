@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzzing rules, included by the Makefile (fuzz/README.md).
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ_HARNESSES="fuzz_stream ..."]

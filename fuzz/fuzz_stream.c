@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/fuzz_stream.c - the streaming decoder against the one-shot decoder,
  * and the split encoder against the one-shot encoder.

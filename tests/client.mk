@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The client engine (wps_client.[ch]), included by the Makefile.
 #
 #   make test-client   the rule table and the simulated-service property run

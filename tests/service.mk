@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Service core (wps_service.[ch]) rules, included by the Makefile.
 #
 #   make test-service      the service suite alone (build/run_tests_service)

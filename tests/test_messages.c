@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_messages.c - the message layer through its public API: views,
  * presence, oneofs, merging, raw payload views, map and item walks, and
@@ -538,6 +539,7 @@ static void test_every_status(void)
         {"0001", PBW_E_FIELD_ZERO},                           /* tag 00 */
         {"0f", PBW_E_WIRE_TYPE},                              /* wire type 7 */
         {"0a05", PBW_E_LENGTH},                               /* length past the end */
+        {"0a8080808008", PBW_E_TOO_BIG},                      /* a 2^31 length */
         {"0c", PBW_E_END_GROUP},                              /* stray end-group */
         {"0b", PBW_E_OPEN_GROUP},                             /* group never closed */
         {"0a040a02c0af", PBW_E_UTF8},                         /* overlong '/' */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_service.c - the service core (wps_service.h): protobuf fan-out
  * against the canonical encoder, json client renderings read back by a JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_stream.c - the streaming decoder against the one-shot decoder,
  * and the payload-streaming (split) encoder against the one-shot encoder.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wpsdump - decode Web PubSub protobuf frames and print them as JSON.
  *
@@ -49,6 +50,7 @@ static void usage(void)
     fputs("usage: wpsdump [--up | --down] [--hex | --base64 | --lines] [--no-utf8]\n"
           "               [--stream-chunk=N [--unknown-length]]\n"
           "               [--as=json-client|raw|cloudevent] [FILE]\n"
+          "       wpsdump --version\n"
           "  --up       decode UpstreamMessage (client to service; default)\n"
           "  --down     decode DownstreamMessage (service to client)\n"
           "  --hex      input is hex text\n"
@@ -59,8 +61,25 @@ static void usage(void)
           "  --unknown-length   ...without declaring the frame length\n"
           "  --as=json-client   what a json.webpubsub.azure.v1 client receives\n"
           "  --as=raw           the plain WebSocket frame of the payload\n"
-          "  --as=cloudevent    the event handler's request for an EventMessage\n",
+          "  --as=cloudevent    the event handler's request for an EventMessage\n"
+          "  --version  the version of wpsdump and of the library it runs with\n",
           stderr);
+}
+
+/* The header's version, the library's, and the library's build options;
+ * exit status 1 when the library does not match the headers. */
+static int version(void)
+{
+    uint32_t v = wps_version(), c = wps_build_config();
+    int ok = WPS_ABI_CHECK();
+    printf("wpsdump %s\n", WPS_VERSION_STRING);
+    printf("library %u.%u.%u, PBW_MAX_DEPTH %u, WPS_SMALL %u, WPS_NO_ENCODER %u, "
+           "WPS_NO_STREAM %u, PBW_FREESTANDING %u%s\n",
+           (unsigned)(v >> 16), (unsigned)(v >> 8 & 0xff), (unsigned)(v & 0xff),
+           (unsigned)(c & 0xff), (unsigned)(c >> 8 & 1), (unsigned)(c >> 9 & 1),
+           (unsigned)(c >> 10 & 1), (unsigned)(c >> 11 & 1),
+           ok ? "" : ": does NOT match the headers wpsdump was compiled with");
+    return ok ? 0 : 1;
 }
 
 static unsigned char *read_all(FILE *f, size_t *n)
@@ -494,6 +513,8 @@ int main(int argc, char **argv)
             o.as = AS_RAW;
         else if (!strcmp(a, "--as=cloudevent"))
             o.as = AS_CLOUDEVENT;
+        else if (!strcmp(a, "--version"))
+            return version();
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage();
             return 0;

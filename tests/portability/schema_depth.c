@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * How deep the encoder can recurse, read from the library's own schema
  * tables (so the stack bound follows the schema when fields are added).
