@@ -27,7 +27,9 @@ enum {
     OP_SENT = 2,   /* sent on this connection; waiting for its ack */
     OP_REPORT = 4, /* `result` waits to be reported */
     OP_CANCEL = 8, /* a CancelInvocation waits to be sent */
-    OP_NOACK = 16  /* fire and forget: gone once sent */
+    OP_NOACK = 16, /* fire and forget: gone once sent */
+    OP_WAS_SENT = 32 /* sent on this connection at least once (a recovery
+                        re-queues it: UNSENT and WAS_SENT) */
 };
 
 /* Publisher stream states and flags. */
@@ -250,8 +252,12 @@ static void lose_connection(wps_client *c, wps_client_result why)
         if (why == WPS_CLIENT_STOPPED_RESULT && (o->state & (OP_UNSENT | OP_SENT)))
             o->state = (uint8_t)(o->state | OP_SENT);
         o->state = (uint8_t)(o->state & ~OP_CANCEL);
-        if (!(o->state & OP_SENT))
+        /* sent on the lost connection (even if re-queued by a recovery):
+         * its result is unknown, and a new connection would execute it
+         * again, so it fails */
+        if (!(o->state & (OP_SENT | OP_WAS_SENT)))
             continue;
+        o->state = (uint8_t)((o->state & ~OP_WAS_SENT) | OP_SENT);
         if (o->kind == WPS_CLIENT_OP_REJOIN || (o->state & OP_NOACK)) {
             /* a rejoin is redone on the next connection */
             if (o->state & OP_NOACK)
@@ -363,6 +369,8 @@ pbw_status wps_client_opened(wps_client *c, uint32_t now)
         if ((s->state == SO_ACTIVE || s->state == SO_ENDING) && s->acked < s->next_seq) {
             s->next_seq = s->acked;
             s->flags = (uint8_t)((s->flags & ~SF_FRAGMENT) | SF_RESEND);
+            if (s->state == SO_ENDING)
+                s->flags = (uint8_t)(s->flags | SF_END);
         }
     }
     if (c->cfg.reliable && c->largest_seq > 0)
@@ -949,7 +957,7 @@ pbw_status wps_client_cancel_invocation(wps_client *c, uint64_t invocation_id)
         return PBW_E_ARG;
     o = &c->m.ops[i];
     /* a cancel only matters to a service that received the invocation */
-    o->state = (uint8_t)((o->state & OP_SENT ? OP_CANCEL : 0) | OP_REPORT);
+    o->state = (uint8_t)((o->state & (OP_SENT | OP_WAS_SENT) ? OP_CANCEL : 0) | OP_REPORT);
     o->result = WPS_CLIENT_CANCELLED;
     return PBW_OK;
 }
@@ -1062,17 +1070,23 @@ pbw_status wps_client_stream_start(wps_client *c, int is_event, pbw_bytes target
     return PBW_OK;
 }
 
-static wps_client_stream_out *stream_at(wps_client *c, size_t slot)
+/* A stream that takes fragments: active, or ending while fragments it had
+ * already sent before the end are asked for again. */
+static wps_client_stream_out *stream_at(wps_client *c, size_t slot, int data)
 {
-    if (c == NULL || slot >= c->m.streams_max || c->m.streams[slot].state != SO_ACTIVE)
+    wps_client_stream_out *s;
+    if (c == NULL || slot >= c->m.streams_max)
         return NULL;
-    return &c->m.streams[slot];
+    s = &c->m.streams[slot];
+    if (s->state == SO_ACTIVE || (data && s->state == SO_ENDING && s->next_seq < s->end_seq))
+        return s;
+    return NULL;
 }
 
 pbw_status wps_client_stream_data(wps_client *c, size_t slot, const wps_data *data,
                                   uint64_t *seq)
 {
-    wps_client_stream_out *s = stream_at(c, slot);
+    wps_client_stream_out *s = stream_at(c, slot, 1);
     wps_upstream up;
     if (s == NULL || !data_ok(data) || seq == NULL)
         return PBW_E_ARG;
@@ -1094,7 +1108,7 @@ pbw_status wps_client_stream_data(wps_client *c, size_t slot, const wps_data *da
 pbw_status wps_client_stream_end(wps_client *c, size_t slot, pbw_bytes error_message,
                                  pbw_bytes error_code)
 {
-    wps_client_stream_out *s = stream_at(c, slot);
+    wps_client_stream_out *s = stream_at(c, slot, 0);
     wps_upstream up;
     if (s == NULL || (error_message.ptr == NULL && error_message.len) ||
         (error_code.ptr == NULL && error_code.len))
@@ -1107,6 +1121,7 @@ pbw_status wps_client_stream_end(wps_client *c, size_t slot, pbw_bytes error_mes
     if (!fits_tx(c, &up))
         return PBW_E_NOSPACE;
     s->state = SO_ENDING;
+    s->end_seq = s->next_seq;
     s->flags = (uint8_t)(s->flags | SF_END);
     return PBW_OK;
 }
@@ -1222,8 +1237,8 @@ static void on_ack(wps_client *c, const wps_ack *a)
     size_t i = op_find(c, a->ack_id, 0);
     wps_client_op *o;
     wps_client_result r;
-    if (i == (size_t)-1 || !(c->m.ops[i].state & OP_SENT)) {
-        c->stats.unknown_acks++;
+    if (i == (size_t)-1 || !(c->m.ops[i].state & (OP_SENT | OP_WAS_SENT))) {
+        c->stats.unknown_acks++; /* includes an ack for an id never sent */
         return;
     }
     o = &c->m.ops[i];
@@ -1277,7 +1292,7 @@ static void on_invoke_response(wps_client *c, const wps_invoke_response *r)
     uint64_t id;
     size_t i;
     if (!parse_dec(r->invocation_id, &id) || (i = op_find(c, id, 1)) == (size_t)-1 ||
-        !(c->m.ops[i].state & OP_SENT)) {
+        !(c->m.ops[i].state & (OP_SENT | OP_WAS_SENT))) {
         c->stats.unknown_acks++;
         return;
     }
@@ -1400,6 +1415,8 @@ static void on_stream_ack(wps_client *c, pbw_bytes id, uint64_t expected, int na
     if (nack) {
         s->next_seq = expected;
         s->flags = (uint8_t)(s->flags & ~SF_FRAGMENT);
+        if (s->state == SO_ENDING)
+            s->flags = (uint8_t)(s->flags | SF_END);
         c->ev.name = n->name;
         c->ev.message = n->message;
         frame_event(c, WPS_CLIENT_EV_STREAM_RESEND);
@@ -1605,8 +1622,9 @@ static pbw_status pick_frame(wps_client *c, wps_client_frame *f, int *pick, size
                     f->len = head + s->fragment.bytes.len + tail;
                     return PBW_OK;
                 }
-            } else if ((s->flags & SF_END) && !(s->flags & SF_RESEND)) {
-                /* the end waits until resent fragments are queued again */
+            } else if ((s->flags & SF_END) && !(s->flags & SF_RESEND) &&
+                       s->next_seq >= s->end_seq) {
+                /* the end waits until the fragments asked for again are sent */
                 stream_end_msg(s, &up);
                 *pick = PICK_END;
             }
@@ -1641,7 +1659,8 @@ static void commit_frame(wps_client *c, int pick, size_t i)
         if (c->m.ops[i].state & OP_NOACK)
             op_remove(c, i);
         else
-            c->m.ops[i].state = (uint8_t)((c->m.ops[i].state & ~OP_UNSENT) | OP_SENT);
+            c->m.ops[i].state =
+                (uint8_t)((c->m.ops[i].state & ~OP_UNSENT) | OP_SENT | OP_WAS_SENT);
         break;
     case PICK_START:
         c->m.streams[i].flags = (uint8_t)(c->m.streams[i].flags & ~SF_START);

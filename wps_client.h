@@ -110,6 +110,7 @@ typedef struct wps_client_stream_out {
     wps_data fragment;      /* queued fragment (its bytes caller-owned) */
     pbw_bytes end_message, end_code; /* stream end error (caller-owned) */
     uint64_t fragment_seq;
+    uint64_t end_seq;       /* next_seq when the end was asked for */
     uint32_t idle_timeout_ms;
     uint8_t state, flags, id_len, is_event, result;
     uint8_t id[WPS_CLIENT_STREAM_ID_MAX];

@@ -453,6 +453,61 @@ static void r_stream_pause_resume(void)
     CHECK_EQ(seq, 1);
 }
 
+/* a nack after the end was asked for: the fragments go again, then the end */
+static void r_stream_end_after_nack(void)
+{
+    size_t slot, i;
+    uint64_t seq;
+    wps_data d;
+    wps_downstream m;
+    connected(1);
+    memset(&d, 0, sizeof d);
+    d.kind = WPS_DATA_BINARY;
+    d.bytes = drv_s("f");
+    wps_client_stream_start(&D.c, 0, drv_s("g"), drv_s("s"), 0, &slot);
+    for (i = 0; i < 3; i++) {
+        wps_client_stream_data(&D.c, slot, &d, &seq);
+        drv_pump(&D);
+    }
+    CHECK_STATUS(wps_client_stream_end(&D.c, slot, drv_s(""), drv_s("")), PBW_OK);
+    drv_pump(&D);
+    drv_clear(&D);
+    memset(&m, 0, sizeof m);
+    m.kind = WPS_DOWN_STREAM_NACK;
+    m.u.stream_nack.stream_id = drv_s("s");
+    m.u.stream_nack.expected_sequence_id = 2;
+    drv_push(&D, &m);
+    CHECK(drv_find(&D, WPS_CLIENT_EV_STREAM_RESEND) != NULL);
+    CHECK_EQ(drv_count_up(&D, WPS_UP_STREAM_END), 0); /* not before the fragments */
+    CHECK_STATUS(wps_client_stream_data(&D.c, slot, &d, &seq), PBW_OK);
+    CHECK_EQ(seq, 2);
+    drv_pump(&D);
+    CHECK_STATUS(wps_client_stream_data(&D.c, slot, &d, &seq), PBW_OK);
+    CHECK_EQ(seq, 3);
+    drv_pump(&D);
+    CHECK_STATUS(wps_client_stream_data(&D.c, slot, &d, &seq), PBW_E_ARG); /* no more */
+    CHECK_EQ(D.nout, 3);
+    CHECK(D.nout == 3 && D.up[2].kind == WPS_UP_STREAM_END);
+}
+
+/* a request re-queued by a recovery and then lost with its connection
+ * fails: a new connection would execute it a second time */
+static void r_requeued_then_lost_fails(void)
+{
+    uint64_t a;
+    connected(1);
+    a = join("g");
+    wps_client_closed(&D.c, 1006, D.now);
+    drv_pump(&D);
+    wps_client_opened(&D.c, D.now); /* recovered: the join is re-queued */
+    wps_client_closed(&D.c, 1008, D.now); /* lost before it went again */
+    drv_clear(&D);
+    drv_pump(&D);
+    CHECK(drv_find(&D, WPS_CLIENT_EV_ACK) && drv_find(&D, WPS_CLIENT_EV_ACK)->id == a &&
+          drv_find(&D, WPS_CLIENT_EV_ACK)->result == WPS_CLIENT_CONNECTION_LOST);
+    CHECK_EQ(D.c.ops_n, 0);
+}
+
 /* webPubSubClient.js:655 (streams abort when the connection is lost) */
 static void r_stream_fails_on_loss(void)
 {
@@ -711,6 +766,8 @@ static const struct {
     {"stream publish, ack, nack, end, closed", r_stream_publish},
     {"stream pause and resume", r_stream_pause_resume},
     {"streams fail when the connection is lost", r_stream_fails_on_loss},
+    {"stream end after a nack waits for the fragments", r_stream_end_after_nack},
+    {"re-queued request lost with its connection fails", r_requeued_then_lost_fails},
     {"receiver gap and duplicate", r_receiver_gap_duplicate},
     {"hostile: malformed frame", r_hostile_malformed},
     {"hostile: 10 KB token", r_hostile_big_token},
