@@ -369,9 +369,11 @@ pbw_status wps_client_opened(wps_client *c, uint32_t now)
         if ((s->state == SO_ACTIVE || s->state == SO_ENDING) && s->acked < s->next_seq) {
             s->next_seq = s->acked;
             s->flags = (uint8_t)((s->flags & ~SF_FRAGMENT) | SF_RESEND);
-            if (s->state == SO_ENDING)
-                s->flags = (uint8_t)(s->flags | SF_END);
         }
+        /* the end may have been lost in flight: it goes again (a closed
+         * stream's messages are ignored by the service) */
+        if (s->state == SO_ENDING)
+            s->flags = (uint8_t)(s->flags | SF_END);
     }
     if (c->cfg.reliable && c->largest_seq > 0)
         c->want_seq_ack = 1; /* tell the service at once what it need not replay */
@@ -546,6 +548,14 @@ static void run_timers(wps_client *c)
         if (!(o->state & (OP_REPORT | OP_CANCEL)))
             op_remove(c, i);
     }
+    for (i = 0; i < c->m.streams_max; i++) {
+        wps_client_stream_out *s = &c->m.streams[i];
+        if (s->state == SO_ENDING && !(s->flags & SF_END) && time_reached(now, s->end_deadline)) {
+            s->state = SO_CLOSED_REPORT;
+            s->flags = 0;
+            s->result = WPS_CLIENT_TIMEOUT;
+        }
+    }
     switch (c->state) {
     case ST_CONNECTED:
         if (c->cfg.reliable && c->largest_seq > c->acked_seq &&
@@ -611,6 +621,9 @@ int wps_client_next_deadline(const wps_client *c, uint32_t *when)
     for (i = 0; i < c->ops_n; i++)
         if (c->m.ops[i].state & (OP_UNSENT | OP_SENT))
             earliest(&have, &w, now, c->m.ops[i].deadline);
+    for (i = 0; i < c->m.streams_max; i++)
+        if (c->m.streams[i].state == SO_ENDING && !(c->m.streams[i].flags & SF_END))
+            earliest(&have, &w, now, c->m.streams[i].end_deadline);
     switch (c->state) {
     case ST_CONNECTED:
         if (c->cfg.reliable && c->largest_seq > c->acked_seq && !c->want_seq_ack)
@@ -1671,6 +1684,7 @@ static void commit_frame(wps_client *c, int pick, size_t i)
         break;
     case PICK_END:
         c->m.streams[i].flags = (uint8_t)(c->m.streams[i].flags & ~SF_END);
+        c->m.streams[i].end_deadline = c->now + c->cfg.ack_timeout_ms;
         break;
     default:
         break;

@@ -111,6 +111,7 @@ typedef struct wps_client_stream_out {
     pbw_bytes end_message, end_code; /* stream end error (caller-owned) */
     uint64_t fragment_seq;
     uint64_t end_seq;       /* next_seq when the end was asked for */
+    uint32_t end_deadline;  /* StreamClosed expected by then (end sent) */
     uint32_t idle_timeout_ms;
     uint8_t state, flags, id_len, is_event, result;
     uint8_t id[WPS_CLIENT_STREAM_ID_MAX];
@@ -472,7 +473,9 @@ pbw_status wps_client_cancel_invocation(wps_client *c, uint64_t invocation_id);
  * PBW_E_NOSPACE until it is pulled.  While the connection is recovering
  * the stream pauses (fragments wait).
  * stream_end: queues StreamEnd (error when error_message or error_code is
- * non-empty); the slot is freed by STREAM_CLOSED.
+ * non-empty); the slot is freed by STREAM_CLOSED: the service's (OK or
+ * FAILED), or TIMEOUT when none came within the ack timeout of the end
+ * (a StreamClosed lost in a drop is not replayed by the service).
  */
 pbw_status wps_client_stream_start(wps_client *c, int is_event, pbw_bytes target,
                                    pbw_bytes stream_id, uint32_t idle_timeout_ms, size_t *slot);

@@ -27,9 +27,22 @@
  *   P5 memory never grows past the configured bounds;
  *   P6 every frame the client writes decodes with the codec, and the client
  *      never acknowledges a sequence id the service did not send;
- *   P7 no stuck state: after the quiet period the client is connected.
+ *   P7 no stuck state: after the quiet period the client is connected;
+ *   S1 a publisher stream's fragments reach the service in order, each with
+ *      its own bytes (the service acks, nacks a gap, and now and then
+ *      rewinds with a TransientError nack);
+ *   S2 the service sees the end after every fragment;
+ *   S3 acks and resends never point past what was sent, a fragment gets the
+ *      sequence id the application expects, and every stream started is
+ *      closed exactly once (by the service, by a lost connection, or by the
+ *      end's timeout when the StreamClosed was lost in a drop).
+ * The service ignores an end that overtook fragments a nack asked for again
+ * (the end carries no sequence id: the client sends it again after them),
+ * and answers data for a stream it never saw (its start was lost in a drop)
+ * with StreamClosed{StreamNotFound}.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client_drv.h"
@@ -94,6 +107,18 @@ typedef struct sim {
     uint32_t op_up_ms[IDS_MAX];
     uint32_t up_ms;             /* time the client was connected, summed */
     unsigned timeouts;
+    /* one publisher stream at a time: the application's side */
+    int st_active, st_ending, st_slot;
+    unsigned st_count, st_closed;
+    uint64_t st_next, st_total;       /* next sequence id; fragments to send */
+    char st_id[16];
+    uint8_t st_payload[4096][2];      /* fragment seq -> its bytes (kept until acked) */
+    /* the service's side of that stream */
+    int sv_open;
+    char sv_id[16];
+    uint64_t sv_expected;
+    unsigned sv_epoch;
+    int sv_rewinding;                 /* a nack sent, its fragment not back yet */
     unsigned connected_events, connected_epoch;
     int violations;
     int quiet;
@@ -291,7 +316,84 @@ static void svc_upstream(sim *s, const uint8_t *b, size_t len)
             }
         }
         break;
+    case WPS_UP_STREAM_DATA: {
+        const wps_stream_data *sd = &up.u.stream_data;
+        if (!s->sv_open || s->sv_epoch != s->epoch || sd->stream_id.len != strlen(s->sv_id) ||
+            memcmp(sd->stream_id.ptr, s->sv_id, sd->stream_id.len) != 0) {
+            /* a stream this connection never started (its start was lost):
+             * StreamNotFound; a closed one: ignored */
+            if (s->sv_epoch != s->epoch || sd->stream_id.len != strlen(s->sv_id) ||
+                memcmp(sd->stream_id.ptr, s->sv_id, sd->stream_id.len) != 0) {
+                memset(&m, 0, sizeof m);
+                m.kind = WPS_DOWN_STREAM_CLOSED;
+                m.u.stream_closed.stream_id = sd->stream_id;
+                m.u.stream_closed.has_error = 1;
+                m.u.stream_closed.error.name = drv_s("StreamNotFound");
+                svc_send(s, &m);
+            }
+            break;
+        }
+        if (sd->stream_sequence_id == s->sv_expected) {
+            uint64_t q = sd->stream_sequence_id;
+            s->sv_rewinding = 0;
+            if (sd->data.bytes.len != 2 || sd->data.bytes.ptr[0] != (uint8_t)q ||
+                sd->data.bytes.ptr[1] != (uint8_t)(q >> 8))
+                violation(s, "S1 stream fragment with another fragment's bytes", q);
+            s->sv_expected++;
+            if (chance(s, 3000)) {
+                memset(&m, 0, sizeof m);
+                m.kind = WPS_DOWN_STREAM_ACK;
+                m.u.stream_ack.stream_id = drv_s(s->sv_id);
+                m.u.stream_ack.expected_sequence_id = s->sv_expected;
+                svc_send(s, &m);
+            } else if (chance(s, 300)) { /* a transient failure: rewind */
+                memset(&m, 0, sizeof m);
+                s->sv_expected--;
+                s->sv_rewinding = 1;
+                m.kind = WPS_DOWN_STREAM_NACK;
+                m.u.stream_nack.stream_id = drv_s(s->sv_id);
+                m.u.stream_nack.name = drv_s("TransientError");
+                m.u.stream_nack.expected_sequence_id = s->sv_expected;
+                svc_send(s, &m);
+            }
+        } else if (sd->stream_sequence_id > s->sv_expected) { /* a gap */
+            s->sv_rewinding = 1;
+            memset(&m, 0, sizeof m);
+            m.kind = WPS_DOWN_STREAM_NACK;
+            m.u.stream_nack.stream_id = drv_s(s->sv_id);
+            m.u.stream_nack.name = drv_s("InvalidSequenceId");
+            m.u.stream_nack.expected_sequence_id = s->sv_expected;
+            svc_send(s, &m);
+        } /* below: a duplicate, not republished */
+        break;
+    }
+    case WPS_UP_STREAM_END:
+        /* An end that overtook fragments a nack asked for again (the
+         * protocol's end carries no sequence id) is ignored here: the
+         * client sends the end again after those fragments. */
+        if (!s->sv_open || s->sv_epoch != s->epoch || s->sv_rewinding)
+            break;
+        s->sv_open = 0;
+        if (s->sv_expected != s->st_total + 1)
+            violation(s, "S2 stream ended before all its fragments arrived", s->sv_expected);
+        memset(&m, 0, sizeof m);
+        m.kind = WPS_DOWN_STREAM_CLOSED;
+        m.u.stream_closed.stream_id = drv_s(s->sv_id);
+        svc_send(s, &m);
+        break;
     case WPS_UP_SEND_TO_GROUP:
+        if (up.u.send_to_group.has_stream) {
+            const wps_stream_start *ss = &up.u.send_to_group.stream;
+            if (ss->stream_id.len < sizeof s->sv_id) {
+                memcpy(s->sv_id, ss->stream_id.ptr, ss->stream_id.len);
+                s->sv_id[ss->stream_id.len] = 0;
+                s->sv_open = 1;
+                s->sv_rewinding = 0;
+                s->sv_expected = 1;
+                s->sv_epoch = s->epoch;
+            }
+            break;
+        }
         g = group_of(up.u.send_to_group.group);
         if (svc_dedupe(s, up.u.send_to_group.has_ack_id, up.u.send_to_group.ack_id)) {
             if (up.u.send_to_group.has_ack_id &&
@@ -502,6 +604,26 @@ static void app_events(sim *s)
                 s->delivered[msg] = 1;
             break;
         }
+        case WPS_CLIENT_EV_STREAM_ACK:
+            if (!s->st_active || ev.slot != (size_t)s->st_slot || ev.seq > s->st_next)
+                violation(s, "S3 stream ack beyond what was sent", ev.seq);
+            break;
+        case WPS_CLIENT_EV_STREAM_RESEND:
+            if (!s->st_active || ev.slot != (size_t)s->st_slot || ev.seq > s->st_next)
+                violation(s, "S3 stream resend from beyond what was sent", ev.seq);
+            else
+                s->st_next = ev.seq;
+            break;
+        case WPS_CLIENT_EV_STREAM_CLOSED:
+            if (!s->st_active || ev.slot != (size_t)s->st_slot) {
+                violation(s, "S3 stream closed twice", ev.slot);
+                break;
+            }
+            if (ev.result == WPS_CLIENT_OK && !(s->st_ending && !s->sv_open))
+                violation(s, "S3 stream closed before the service closed it", ev.slot);
+            s->st_active = 0;
+            s->st_closed++;
+            break;
         case WPS_CLIENT_EV_ACK:
             if (ev.id >= IDS_MAX || !s->issued[ev.id]) {
                 violation(s, "P3 result for an operation never issued", ev.id);
@@ -573,6 +695,53 @@ static void app_act(sim *s)
         return;
     }
     issue(s, st, id, kind);
+}
+
+/* The application's stream: start, fragments 1..total, end. */
+static void app_stream(sim *s)
+{
+    pbw_status st;
+    if (!s->st_active) {
+        size_t slot;
+        if (s->quiet || !chance(s, 500))
+            return;
+        snprintf(s->st_id, sizeof s->st_id, "s%u", s->st_count);
+        st = wps_client_stream_start(&s->d.c, 0, drv_s("a"), drv_s(s->st_id), 0, &slot);
+        if (st != PBW_OK) {
+            violation(s, "stream start refused", st);
+            return;
+        }
+        s->st_count++;
+        s->st_active = 1;
+        s->st_ending = 0;
+        s->st_slot = (int)slot;
+        s->st_next = 1;
+        s->st_total = 3 + rnd(s) % 30;
+        return;
+    }
+    if (s->st_next <= s->st_total) {
+        wps_data d;
+        uint64_t seq = 0;
+        memset(&d, 0, sizeof d);
+        d.kind = WPS_DATA_BINARY;
+        s->st_payload[s->st_next][0] = (uint8_t)s->st_next;
+        s->st_payload[s->st_next][1] = (uint8_t)(s->st_next >> 8);
+        d.bytes.ptr = s->st_payload[s->st_next];
+        d.bytes.len = 2;
+        st = wps_client_stream_data(&s->d.c, (size_t)s->st_slot, &d, &seq);
+        if (st == PBW_OK) {
+            if (seq != s->st_next)
+                violation(s, "S3 fragment got another sequence id", seq);
+            s->st_next++;
+        } else if (st != PBW_E_NOSPACE) {
+            violation(s, "stream data refused", st);
+        }
+    } else if (!s->st_ending) {
+        if (wps_client_stream_end(&s->d.c, (size_t)s->st_slot, drv_s(""), drv_s("")) == PBW_OK)
+            s->st_ending = 1;
+        else
+            violation(s, "stream end refused", 0);
+    }
 }
 
 /* Hostile frames the client must survive with a defined outcome. */
@@ -660,6 +829,9 @@ static void step(sim *s)
         svc_forget(s);
     app_events(s);
     /* random happenings */
+    if (chance(s, 3000))
+        app_stream(s);
+    app_events(s);
     if (!s->quiet) {
         if (chance(s, 800))
             app_act(s);
@@ -716,6 +888,20 @@ static void scenario(sim *s, unsigned long seed)
     for (i = 1; i < IDS_MAX; i++)
         if (s->issued[i] && s->resolved[i] != 1)
             violation(s, "P3 operation never resolved", i);
+    /* S3: every stream started was closed once */
+    if (s->st_active) {
+        const wps_client_stream_out *so = &s->d.c.m.streams[s->st_slot];
+        violation(s, "S3 stream never closed", s->st_count);
+        if (getenv("SIM_DEBUG"))
+            fprintf(stderr, "  client: state %u flags %u next %llu acked %llu end %llu; app next "
+                    "%llu total %llu ending %d; service open %d expected %llu rewinding %d epoch "
+                    "%u/%u; connected %d\n", so->state, so->flags,
+                    (unsigned long long)so->next_seq, (unsigned long long)so->acked,
+                    (unsigned long long)so->end_seq, (unsigned long long)s->st_next,
+                    (unsigned long long)s->st_total, s->st_ending, s->sv_open,
+                    (unsigned long long)s->sv_expected, s->sv_rewinding, s->sv_epoch, s->epoch,
+                    wps_client_is_connected(&s->d.c));
+    }
     /* P7 */
     if (!wps_client_is_connected(&s->d.c))
         violation(s, "P7 not connected after the quiet period", s->d.c.state);
@@ -731,7 +917,7 @@ int client_sim_run(unsigned long count, unsigned long seed)
     unsigned long i, bad_scenarios = 0;
     int total = 0;
     uint64_t recoveries = 0, reconnects = 0, replays = 0, resent = 0, msgs = 0, ops = 0;
-    uint64_t timeouts = 0;
+    uint64_t timeouts = 0, streams = 0;
     for (i = 0; i < count; i++) {
         size_t k;
         scenario(&S, seed + i);
@@ -743,15 +929,17 @@ int client_sim_run(unsigned long count, unsigned long seed)
         resent += S.d.c.stats.resent;
         msgs += S.next_msg;
         timeouts += S.timeouts;
+        streams += S.st_closed;
         for (k = 0; k < IDS_MAX; k++)
             ops += S.issued[k] != 0;
     }
     printf("client sim: %lu scenarios from seed %lu: %d violations in %lu scenarios\n", count,
            seed, total, bad_scenarios);
     printf("client sim: %llu operations, %llu messages, %llu recoveries, %llu reconnects, "
-           "%llu replays dropped, %llu operations re-sent, %llu timed out\n",
+           "%llu replays dropped, %llu operations re-sent, %llu timed out, %llu streams\n",
            (unsigned long long)ops, (unsigned long long)msgs, (unsigned long long)recoveries,
            (unsigned long long)reconnects, (unsigned long long)replays,
-           (unsigned long long)resent, (unsigned long long)timeouts);
+           (unsigned long long)resent, (unsigned long long)timeouts,
+           (unsigned long long)streams);
     return total;
 }

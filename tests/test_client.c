@@ -490,6 +490,26 @@ static void r_stream_end_after_nack(void)
     CHECK(D.nout == 3 && D.up[2].kind == WPS_UP_STREAM_END);
 }
 
+/* ours: a StreamClosed lost in a drop is not replayed; the end times out */
+static void r_stream_end_timeout(void)
+{
+    size_t slot;
+    const wps_client_event *e;
+    drv_init(&D, 1, 5000);
+    drv_connect(&D, "c", "t");
+    wps_client_stream_start(&D.c, 0, drv_s("g"), drv_s("s"), 0, &slot);
+    wps_client_stream_end(&D.c, slot, drv_s("bye"), drv_s("E1"));
+    drv_pump(&D);
+    CHECK(drv_find_up(&D, WPS_UP_STREAM_END) &&
+          drv_find_up(&D, WPS_UP_STREAM_END)->u.stream_end.has_error);
+    drv_clear(&D);
+    drv_advance(&D, 4900);
+    CHECK_EQ(drv_count(&D, WPS_CLIENT_EV_STREAM_CLOSED), 0);
+    drv_advance(&D, 200);
+    e = drv_find(&D, WPS_CLIENT_EV_STREAM_CLOSED);
+    CHECK(e && e->result == WPS_CLIENT_TIMEOUT && e->slot == slot);
+}
+
 /* a request re-queued by a recovery and then lost with its connection
  * fails: a new connection would execute it a second time */
 static void r_requeued_then_lost_fails(void)
@@ -768,6 +788,7 @@ static const struct {
     {"streams fail when the connection is lost", r_stream_fails_on_loss},
     {"stream end after a nack waits for the fragments", r_stream_end_after_nack},
     {"re-queued request lost with its connection fails", r_requeued_then_lost_fails},
+    {"stream end times out without StreamClosed", r_stream_end_timeout},
     {"receiver gap and duplicate", r_receiver_gap_duplicate},
     {"hostile: malformed frame", r_hostile_malformed},
     {"hostile: 10 KB token", r_hostile_big_token},
