@@ -19,7 +19,7 @@ B       = build
 # The core, then the optional modules: module NAME is wps_NAME.[ch], built
 # as libwpspb_NAME and installed with wpspb-NAME.pc.  One line per module.
 CORE_SRC = pbwire.c wps_messages.c
-MODULES  = service
+MODULES  = service client
 LIB_SRC = $(CORE_SRC) $(MODULES:%=wps_%.c)
 LIB_HDR = $(LIB_SRC:.c=.h)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
@@ -60,6 +60,7 @@ demo: all
 
 include tests/tests.mk
 include tests/service.mk
+include tests/client.mk
 include tests/portability.mk
 include tests/mcu/mcu.mk
 include bench/bench.mk
