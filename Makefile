@@ -50,6 +50,7 @@ include tests/service.mk
 include tests/portability.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
+include bindings/js/js.mk
 
 install: $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

@@ -121,4 +121,5 @@ part service-py make -s test-service-py
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part differential differential
+part js sh bindings/js/test/run.sh
 parts_done

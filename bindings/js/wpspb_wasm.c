@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wpspb_wasm.c - the WebAssembly face of the library, for bindings/js.
+ *
+ * One call per frame.  Decoding fills a flat record of 32-bit words that
+ * wpspb.mjs reads through a Uint32Array: strings and payloads as (offset,
+ * length) pairs into the frame, 64-bit integers as (low, high) halves, the
+ * has_ flags packed in one word.  Encoding reads the same record, written by
+ * JavaScript, with the strings' UTF-8 bytes in the io region.  The layout
+ * of every message kind is defined once here, by one visitor used in both
+ * directions, and mirrored by the tables in wpspb.mjs.
+ *
+ * Memory: three regions (io: the frame to decode or the strings to encode;
+ * rec: the record; out: encoded bytes), each grown at the end of the linear
+ * memory when too small.  A call whose region moved reports it (bit 8 of its
+ * result) so JavaScript refreshes its views.  This file is the binding's
+ * only state; the library itself has none.
+ */
+#include "../../wps_messages.h"
+#include "../../wps_service.h"
+
+/* The four mem* functions the library calls: -mbulk-memory turns memcpy,
+ * memmove and memset into memory.copy / memory.fill. */
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    return __builtin_memcpy(dst, src, n);
+}
+void *memmove(void *dst, const void *src, size_t n)
+{
+    return __builtin_memmove(dst, src, n);
+}
+void *memset(void *dst, int c, size_t n)
+{
+    return __builtin_memset(dst, c, n);
+}
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define PAGE 65536u
+#define GREW 256u
+
+extern unsigned char __heap_base;
+
+typedef struct region {
+    uint8_t *ptr;
+    size_t cap;
+} region;
+
+static uintptr_t top;
+static region io, rec, out, arena;
+static unsigned grew;
+
+/* Makes r at least n bytes (contents kept up to `keep` bytes).  0 when the
+ * memory cannot grow. */
+static int ensure(region *r, size_t n, size_t keep)
+{
+    uintptr_t start, end, have;
+    size_t cap;
+    if (n <= r->cap)
+        return 1;
+    if (!top)
+        top = ((uintptr_t)&__heap_base + 15u) & ~(uintptr_t)15u;
+    cap = r->cap * 2 > n ? r->cap * 2 : n;
+    cap = (cap + 15u) & ~(size_t)15u;
+    start = top;
+    end = start + cap;
+    if (end < start)
+        return 0;
+    have = (uintptr_t)__builtin_wasm_memory_size(0) * PAGE;
+    if (end > have) {
+        uintptr_t pages = (end - have + PAGE - 1) / PAGE;
+        if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1)
+            return 0;
+    }
+    if (keep && r->ptr)
+        memcpy((void *)start, r->ptr, keep < r->cap ? keep : r->cap);
+    r->ptr = (uint8_t *)start;
+    r->cap = cap;
+    top = end;
+    grew = GREW;
+    return 1;
+}
+
+/* The io region, at least n bytes, its first `keep` bytes kept: its
+ * address, or 0 when memory is exhausted. */
+EXPORT(wpsjs_io)
+uint8_t *wpsjs_io(size_t n, size_t keep)
+{
+    return ensure(&io, n ? n : 1, keep) ? io.ptr : 0;
+}
+EXPORT(wpsjs_io_cap) size_t wpsjs_io_cap(void) { return io.cap; }
+EXPORT(wpsjs_rec) uint8_t *wpsjs_rec(void) { return rec.ptr; }
+EXPORT(wpsjs_rec_cap) size_t wpsjs_rec_cap(void) { return rec.cap; }
+EXPORT(wpsjs_rec_need)
+uint8_t *wpsjs_rec_need(size_t words)
+{
+    return ensure(&rec, words * 4, rec.cap) ? rec.ptr : 0;
+}
+EXPORT(wpsjs_out) uint8_t *wpsjs_out(void) { return out.ptr; }
+
+/* ------------------------------------------------------------------------
+ * The record.  Word 0: status, 1: error offset (decode) or output length
+ * (encode), 2: kind, 3: index of the first free word for maps and items,
+ * from 4: the fields of the kind, as the visitor below lists them.
+ * ------------------------------------------------------------------------ */
+
+#define FIXED_WORDS 48u /* record words before maps and items (the longest kind, DataMessage, uses 4 + 26) */
+
+typedef struct walk {
+    uint32_t *r;         /* the next field's words */
+    uint32_t *w;         /* the record */
+    uint32_t var;        /* next free word for map entries and items */
+    uint32_t cap;        /* words in the record */
+    uint32_t *flag_word; /* the current flags word */
+    unsigned bit;
+    const uint8_t *base; /* offsets are relative to it */
+    size_t limit;        /* encode: io bytes the offsets must stay within */
+    size_t used;         /* encode: arena bytes handed out */
+    int enc;             /* 0: struct -> record (decode); 1: record -> struct */
+    int bad;             /* encode: an offset or count out of range;
+                          * decode: the record is too small */
+} walk;
+
+static void flags(walk *k)
+{
+    k->flag_word = k->r++;
+    k->bit = 0;
+    if (!k->enc)
+        *k->flag_word = 0;
+}
+
+static void flag(walk *k, uint8_t *v)
+{
+    if (k->enc)
+        *v = (uint8_t)((*k->flag_word >> k->bit) & 1u);
+    else if (*v)
+        *k->flag_word |= 1u << k->bit;
+    k->bit++;
+}
+
+static void str(walk *k, pbw_bytes *b)
+{
+    if (k->enc) {
+        uint32_t o = k->r[0], n = k->r[1];
+        if (o > k->limit || n > k->limit - o)
+            k->bad = 1, o = 0, n = 0;
+        b->ptr = k->base + o;
+        b->len = n;
+    } else {
+        k->r[0] = b->len ? (uint32_t)(b->ptr - k->base) : 0;
+        k->r[1] = (uint32_t)b->len;
+    }
+    k->r += 2;
+}
+
+static void u64(walk *k, uint64_t *v)
+{
+    if (k->enc)
+        *v = (uint64_t)k->r[1] << 32 | k->r[0];
+    else
+        k->r[0] = (uint32_t)*v, k->r[1] = (uint32_t)(*v >> 32);
+    k->r += 2;
+}
+
+static void i64(walk *k, int64_t *v)
+{
+    uint64_t u = (uint64_t)*v;
+    u64(k, &u);
+    if (k->enc)
+        *v = (int64_t)u;
+}
+
+static void u32(walk *k, uint32_t *v)
+{
+    if (k->enc)
+        *v = *k->r;
+    else
+        *k->r = *v;
+    k->r++;
+}
+
+/* MessageData: kind, bytes, type_url (5 words). */
+static void data(walk *k, wps_data *d)
+{
+    uint32_t kind = (uint32_t)d->kind;
+    u32(k, &kind);
+    if (k->enc) {
+        if (kind > WPS_DATA_JSON)
+            k->bad = 1, kind = 0;
+        d->kind = (wps_data_kind)kind;
+    }
+    str(k, &d->bytes);
+    str(k, &d->type_url);
+}
+
+/* Encode: `n` objects of `size` bytes from the arena (sized by the caller
+ * before the walk), or NULL with k->bad set. */
+static void *take(walk *k, size_t n, size_t size)
+{
+    void *p;
+    if (n > (arena.cap - k->used) / size) {
+        k->bad = 1;
+        return 0;
+    }
+    p = arena.ptr + k->used;
+    k->used += n * size;
+    return p;
+}
+
+/* Decode: `n` words at the end of the record, or NULL with k->bad set. */
+static uint32_t *append(walk *k, size_t n)
+{
+    uint32_t *p;
+    if (n > k->cap - k->var) {
+        k->bad = 1;
+        return 0;
+    }
+    p = k->w + k->var;
+    k->var += (uint32_t)n;
+    return p;
+}
+
+/* Map: count, index of its entries (4 words each: key, value). */
+static void map(walk *k, wps_map *m)
+{
+    uint32_t *r = k->r;
+    k->r += 2;
+    if (k->enc) {
+        uint32_t n = r[0], at = r[1], i;
+        wps_kv *kv;
+        uint32_t *saved = k->r;
+        memset(m, 0, sizeof *m);
+        if (!n)
+            return;
+        if (at < FIXED_WORDS || at > k->var || n > (k->var - at) / 4 ||
+            !(kv = take(k, n, sizeof *kv))) {
+            k->bad = 1;
+            return;
+        }
+        k->r = k->w + at;
+        for (i = 0; i < n; i++) {
+            str(k, &kv[i].key);
+            str(k, &kv[i].value);
+        }
+        k->r = saved;
+        m->entries = kv;
+        m->count = n;
+    } else {
+        wps_map_iter it;
+        wps_kv kv;
+        uint32_t *e = append(k, m->count * 4), *saved = k->r;
+        r[0] = (uint32_t)m->count;
+        r[1] = e ? (uint32_t)(e - k->w) : 0;
+        if (!e)
+            return;
+        k->r = e;
+        wps_map_begin(&it, m);
+        while (wps_map_next(&it, &kv)) {
+            str(k, &kv.key);
+            str(k, &kv.value);
+        }
+        k->r = saved;
+    }
+}
+
+/* GroupStateItem: 9 words. */
+static void item(walk *k, wps_group_state_item *it)
+{
+    str(k, &it->connection_id);
+    flags(k);
+    flag(k, &it->has_user_id);
+    flag(k, &it->has_state);
+    str(k, &it->user_id);
+    i64(k, &it->updated_at);
+    map(k, &it->state.entries);
+}
+
+#define ITEM_WORDS 9u
+
+/* Items: count, index of the items (ITEM_WORDS each). */
+static void items(walk *k, wps_items *l)
+{
+    uint32_t *r = k->r, *saved;
+    uint32_t i;
+    k->r += 2;
+    saved = k->r;
+    if (k->enc) {
+        uint32_t n = r[0], at = r[1];
+        wps_group_state_item *v;
+        memset(l, 0, sizeof *l);
+        if (!n)
+            return;
+        if (at < FIXED_WORDS || at > k->var || n > (k->var - at) / ITEM_WORDS ||
+            !(v = take(k, n, sizeof *v))) {
+            k->bad = 1;
+            return;
+        }
+        memset(v, 0, n * sizeof *v);
+        for (i = 0; i < n; i++) {
+            k->r = k->w + at + i * ITEM_WORDS;
+            item(k, &v[i]);
+        }
+        l->items = v;
+        l->count = n;
+    } else {
+        wps_items_iter it;
+        wps_group_state_item v;
+        uint32_t *e = append(k, l->count * ITEM_WORDS);
+        r[0] = (uint32_t)l->count;
+        r[1] = e ? (uint32_t)(e - k->w) : 0;
+        if (!e)
+            return;
+        wps_items_begin(&it, l);
+        for (i = 0; wps_items_next(&it, &v); i++) {
+            k->r = e + i * ITEM_WORDS;
+            item(k, &v);
+        }
+    }
+    k->r = saved;
+}
+
+static void group_request(walk *k, wps_group_request *g)
+{
+    flags(k);
+    flag(k, &g->has_ack_id);
+    str(k, &g->group);
+    u64(k, &g->ack_id);
+}
+
+static void upstream(walk *k, wps_upstream *m)
+{
+    switch (m->kind) {
+    case WPS_UP_SEND_TO_GROUP: {
+        wps_send_to_group *s = &m->u.send_to_group;
+        flags(k);
+        flag(k, &s->has_ack_id);
+        flag(k, &s->has_data);
+        flag(k, &s->has_no_echo);
+        flag(k, &s->no_echo);
+        flag(k, &s->has_ttl_seconds);
+        flag(k, &s->has_stream);
+        flag(k, &s->stream.has_idle_timeout_ms);
+        str(k, &s->group);
+        u64(k, &s->ack_id);
+        data(k, &s->data);
+        u32(k, &s->ttl_seconds);
+        map(k, &s->metadata);
+        str(k, &s->stream.stream_id);
+        u32(k, &s->stream.idle_timeout_ms);
+        break;
+    }
+    case WPS_UP_EVENT: {
+        wps_event_message *e = &m->u.event;
+        flags(k);
+        flag(k, &e->has_data);
+        flag(k, &e->has_ack_id);
+        flag(k, &e->has_stream);
+        flag(k, &e->stream.has_idle_timeout_ms);
+        str(k, &e->event);
+        data(k, &e->data);
+        u64(k, &e->ack_id);
+        map(k, &e->metadata);
+        str(k, &e->stream.stream_id);
+        u32(k, &e->stream.idle_timeout_ms);
+        break;
+    }
+    case WPS_UP_JOIN_GROUP:
+        group_request(k, &m->u.join_group);
+        break;
+    case WPS_UP_LEAVE_GROUP:
+        group_request(k, &m->u.leave_group);
+        break;
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+        group_request(k, &m->u.subscribe_group_state);
+        break;
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE:
+        group_request(k, &m->u.unsubscribe_group_state);
+        break;
+    case WPS_UP_SEQUENCE_ACK:
+        u64(k, &m->u.sequence_ack.sequence_id);
+        break;
+    case WPS_UP_INVOKE_EVENT: {
+        wps_invoke_event *e = &m->u.invoke_event;
+        flags(k);
+        flag(k, &e->has_data);
+        flag(k, &e->has_stream);
+        flag(k, &e->stream.has_idle_timeout_ms);
+        str(k, &e->event);
+        str(k, &e->invocation_id);
+        data(k, &e->data);
+        map(k, &e->metadata);
+        str(k, &e->stream.stream_id);
+        u32(k, &e->stream.idle_timeout_ms);
+        break;
+    }
+    case WPS_UP_CANCEL_INVOCATION:
+        str(k, &m->u.cancel_invocation.invocation_id);
+        break;
+    case WPS_UP_STREAM_DATA: {
+        wps_stream_data *d = &m->u.stream_data;
+        flags(k);
+        flag(k, &d->has_stream_sequence_id);
+        flag(k, &d->has_data);
+        str(k, &d->stream_id);
+        u64(k, &d->stream_sequence_id);
+        data(k, &d->data);
+        break;
+    }
+    case WPS_UP_STREAM_END: {
+        wps_stream_end *e = &m->u.stream_end;
+        flags(k);
+        flag(k, &e->has_error);
+        flag(k, &e->error.has_message);
+        flag(k, &e->error.has_user_error_code);
+        str(k, &e->stream_id);
+        str(k, &e->error.message);
+        str(k, &e->error.user_error_code);
+        break;
+    }
+    case WPS_UP_SET_GROUP_STATE: {
+        wps_set_group_state *g = &m->u.set_group_state;
+        flags(k);
+        flag(k, &g->has_ack_id);
+        flag(k, &g->has_state);
+        str(k, &g->group);
+        u64(k, &g->ack_id);
+        map(k, &g->state.entries);
+        break;
+    }
+    default: /* NONE, PING: no fields */
+        break;
+    }
+}
+
+static void error2(walk *k, wps_error *e)
+{
+    str(k, &e->name);
+    str(k, &e->message);
+}
+
+/* Downstream kinds; the system message's own oneof is the kind's second
+ * byte (kind 3 | connected 1 << 8, ...). */
+static void downstream(walk *k, wps_downstream *m)
+{
+    switch (m->kind) {
+    case WPS_DOWN_ACK: {
+        wps_ack *a = &m->u.ack;
+        flags(k);
+        flag(k, &a->success);
+        flag(k, &a->has_error);
+        u64(k, &a->ack_id);
+        error2(k, &a->error);
+        break;
+    }
+    case WPS_DOWN_DATA: {
+        wps_data_message *d = &m->u.data;
+        flags(k);
+        flag(k, &d->has_group);
+        flag(k, &d->has_data);
+        flag(k, &d->has_sequence_id);
+        flag(k, &d->has_stream);
+        flag(k, &d->stream.has_end_of_stream);
+        flag(k, &d->stream.end_of_stream);
+        flag(k, &d->stream.has_error);
+        str(k, &d->from);
+        str(k, &d->group);
+        data(k, &d->data);
+        u64(k, &d->sequence_id);
+        map(k, &d->metadata);
+        str(k, &d->stream.stream_id);
+        u64(k, &d->stream.stream_sequence_id);
+        str(k, &d->stream.error.name);
+        str(k, &d->stream.error.message);
+        str(k, &d->stream.error.user_error_code);
+        break;
+    }
+    case WPS_DOWN_SYSTEM: {
+        wps_system *s = &m->u.system;
+        uint32_t sk = (uint32_t)s->kind;
+        u32(k, &sk);
+        if (k->enc) {
+            if (sk > WPS_SYSTEM_DISCONNECTED)
+                k->bad = 1, sk = 0;
+            s->kind = (wps_system_kind)sk;
+        }
+        if (s->kind == WPS_SYSTEM_CONNECTED) {
+            wps_connected *c = &s->u.connected;
+            flags(k);
+            flag(k, &c->has_reconnection_token);
+            str(k, &c->connection_id);
+            str(k, &c->user_id);
+            str(k, &c->reconnection_token);
+        } else if (s->kind == WPS_SYSTEM_DISCONNECTED) {
+            str(k, &s->u.disconnected.reason);
+        }
+        break;
+    }
+    case WPS_DOWN_INVOKE_RESPONSE: {
+        wps_invoke_response *r = &m->u.invoke_response;
+        flags(k);
+        flag(k, &r->success);
+        flag(k, &r->has_data);
+        flag(k, &r->has_error);
+        str(k, &r->invocation_id);
+        data(k, &r->data);
+        error2(k, &r->error);
+        map(k, &r->metadata);
+        break;
+    }
+    case WPS_DOWN_STREAM_ACK:
+        str(k, &m->u.stream_ack.stream_id);
+        u64(k, &m->u.stream_ack.expected_sequence_id);
+        break;
+    case WPS_DOWN_STREAM_NACK:
+        str(k, &m->u.stream_nack.stream_id);
+        str(k, &m->u.stream_nack.name);
+        str(k, &m->u.stream_nack.message);
+        u64(k, &m->u.stream_nack.expected_sequence_id);
+        break;
+    case WPS_DOWN_STREAM_CLOSED:
+        flags(k);
+        flag(k, &m->u.stream_closed.has_error);
+        str(k, &m->u.stream_closed.stream_id);
+        error2(k, &m->u.stream_closed.error);
+        break;
+    case WPS_DOWN_GROUP_STATE_UPDATE:
+    case WPS_DOWN_GROUP_STATE_SNAPSHOT: {
+        wps_group_state_list *g = m->kind == WPS_DOWN_GROUP_STATE_UPDATE
+                                      ? &m->u.group_state_update
+                                      : &m->u.group_state_snapshot;
+        flags(k);
+        flag(k, &g->has_sequence_id);
+        str(k, &g->group);
+        items(k, &g->items);
+        u64(k, &g->sequence_id);
+        break;
+    }
+    default: /* NONE, PONG: no fields */
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Decode: the frame is in io[0..len).  Returns the status, plus GREW when
+ * the record moved.
+ * ------------------------------------------------------------------------ */
+
+static void walk_init(walk *k, int enc, const uint8_t *base, size_t limit)
+{
+    memset(k, 0, sizeof *k);
+    k->w = (uint32_t *)rec.ptr;
+    k->cap = (uint32_t)(rec.cap / 4);
+    k->r = k->w + 4;
+    k->var = FIXED_WORDS;
+    k->enc = enc;
+    k->base = base;
+    k->limit = limit;
+}
+
+static unsigned decode(size_t len, unsigned flags_, int down)
+{
+    static union {
+        wps_upstream up;
+        wps_downstream down;
+    } m;
+    size_t off = 0;
+    pbw_status st;
+    walk k;
+    grew = 0;
+    if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
+        return PBW_E_NOSPACE;
+    st = down ? wps_downstream_decode(io.ptr, len, &m.down, flags_, &off)
+              : wps_upstream_decode(io.ptr, len, &m.up, flags_, &off);
+    for (;;) {
+        walk_init(&k, 0, io.ptr, len);
+        k.w[0] = (uint32_t)st;
+        k.w[1] = (uint32_t)off;
+        if (st != PBW_OK)
+            return grew | st;
+        if (down) {
+            k.w[2] = (uint32_t)m.down.kind |
+                     (m.down.kind == WPS_DOWN_SYSTEM ? (uint32_t)m.down.u.system.kind << 8 : 0);
+            downstream(&k, &m.down);
+        } else {
+            k.w[2] = (uint32_t)m.up.kind;
+            upstream(&k, &m.up);
+        }
+        k.w[3] = k.var;
+        if (!k.bad)
+            return grew | PBW_OK;
+        if (!ensure(&rec, rec.cap * 2, 0))
+            return PBW_E_NOSPACE;
+    }
+}
+
+EXPORT(wpsjs_decode_up)
+unsigned wpsjs_decode_up(size_t len, unsigned flags_)
+{
+    return decode(len, flags_, 0);
+}
+
+EXPORT(wpsjs_decode_down)
+unsigned wpsjs_decode_down(size_t len, unsigned flags_)
+{
+    return decode(len, flags_, 1);
+}
+
+/* ------------------------------------------------------------------------
+ * Encode: the record (w[2] kind, w[3] words used) and the strings in
+ * io[0..strings) come from JavaScript; arena_bytes bounds the map entries
+ * and items.  The encoding goes to out; w[1] is its length.
+ * ------------------------------------------------------------------------ */
+
+static unsigned encode(size_t strings, size_t arena_bytes, int down)
+{
+    static union {
+        wps_upstream up;
+        wps_downstream down;
+    } m;
+    size_t n = 0;
+    pbw_status st;
+    walk k;
+    uint32_t kind;
+    grew = 0;
+    if (!ensure(&arena, arena_bytes, 0))
+        return PBW_E_NOSPACE;
+    walk_init(&k, 1, io.ptr, strings < io.cap ? strings : io.cap);
+    k.var = k.w[3] <= k.cap ? k.w[3] : k.cap;
+    kind = k.w[2];
+    memset(&m, 0, sizeof m);
+    if (down) {
+        if (kind > WPS_DOWN_GROUP_STATE_SNAPSHOT && (kind & 0xffu) != WPS_DOWN_SYSTEM)
+            return grew | PBW_E_ARG;
+        m.down.kind = (wps_down_kind)(kind & 0xffu);
+        downstream(&k, &m.down);
+        if (!k.bad)
+            n = wps_downstream_size(&m.down);
+    } else {
+        if (kind > WPS_UP_UNSUBSCRIBE_GROUP_STATE)
+            return grew | PBW_E_ARG;
+        m.up.kind = (wps_up_kind)kind;
+        upstream(&k, &m.up);
+        if (!k.bad)
+            n = wps_upstream_size(&m.up);
+    }
+    if (k.bad)
+        return grew | PBW_E_ARG;
+    if (!ensure(&out, n ? n : 1, 0))
+        return grew | PBW_E_NOSPACE;
+    st = down ? wps_downstream_encode(&m.down, out.ptr, out.cap, &n)
+              : wps_upstream_encode(&m.up, out.ptr, out.cap, &n);
+    /* ensure() may have moved nothing the record holds: rec is not touched */
+    ((uint32_t *)rec.ptr)[1] = (uint32_t)n;
+    return grew | st;
+}
+
+EXPORT(wpsjs_encode_up)
+unsigned wpsjs_encode_up(size_t strings, size_t arena_bytes)
+{
+    return encode(strings, arena_bytes, 0);
+}
+
+EXPORT(wpsjs_encode_down)
+unsigned wpsjs_encode_down(size_t strings, size_t arena_bytes)
+{
+    return encode(strings, arena_bytes, 1);
+}
+
+/* Bytes of the arena a map entry and an item take (for JavaScript's
+ * sizing of arena_bytes). */
+EXPORT(wpsjs_kv_size) size_t wpsjs_kv_size(void) { return sizeof(wps_kv); }
+EXPORT(wpsjs_item_size) size_t wpsjs_item_size(void) { return sizeof(wps_group_state_item); }
+EXPORT(wpsjs_fixed_words) size_t wpsjs_fixed_words(void) { return FIXED_WORDS; }
