@@ -28,8 +28,24 @@ $(WASM): $(WASM_OBJ)
 test-js: $(WASM)
 	sh bindings/js/test/run.sh
 
-bench-js: $(WASM)
-	nice node bindings/js/bench/bench.mjs
+SHARED    ?= ../shared
+JS_BENCH  = $(B)/js-bench
+PROTO     = $(SHARED)/spec/webpubsub.proto
+
+# The peers' code, generated from the schema: protobufjs static code (what
+# the official protobuf client uses) and @bufbuild/protobuf (protoc-gen-es).
+$(JS_BENCH)/pbjs_static.mjs: $(PROTO)
+	@mkdir -p $(JS_BENCH)
+	node_modules/.bin/pbjs -t static-module -w es6 --no-comments -o $@.tmp $(PROTO)
+	sed -e 's|import \* as \$$protobuf from "protobufjs/minimal"|import \$$protobuf from "protobufjs/minimal.js"|' $@.tmp > $@ && rm -f $@.tmp
+
+$(JS_BENCH)/webpubsub_pb.js: $(PROTO)
+	@mkdir -p $(JS_BENCH)
+	protoc --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out=$(JS_BENCH) \
+	    --es_opt=target=js -I $(SHARED)/spec -I /usr/include $(PROTO)
+
+bench-js: $(WASM) $(JS_BENCH)/pbjs_static.mjs $(JS_BENCH)/webpubsub_pb.js
+	nice node bindings/js/bench/bench.mjs $(SHARED)/corpus/ $(BENCH_JS_ARGS)
 
 clean: clean-js
 clean-js:

@@ -74,7 +74,9 @@ ex.wpsjs_rec_need(FIXED + 64);
 growIo(4096, 0);
 
 // Strings from the validated bytes at io[s..e).
-const utf8 = HasBuffer ? (s, e) => nb.utf8Slice(s, e) : (s, e) => td.decode(u8.subarray(s, e));
+const utf8Buffer = (s, e) => nb.utf8Slice(s, e);
+const utf8TextDecoder = (s, e) => td.decode(u8.subarray(s, e));
+let utf8 = HasBuffer ? utf8Buffer : utf8TextDecoder;
 
 function S(i) {
     const n = u32[i + 1];
@@ -800,3 +802,60 @@ const PRESENT = new Set([
     'dataMessage.group', 'dataMessage.sequenceId', 'dataMessage.stream.endOfStream',
     'connectedMessage.reconnectionToken', 'groupStateUpdateMessage.sequenceId', 'groupStateSnapshotMessage.sequenceId',
 ]);
+
+// ---- for the benchmark (bench/bench.mjs): alternatives measured, not API ----
+
+const frameUtf8 = HasBuffer
+    ? (f, s, e) => Buffer.prototype.utf8Slice.call(f, s, e)
+    : (f, s, e) => td.decode(f.subarray(s, e));
+
+// A DataMessage whose strings are made when first read, from the caller's
+// frame (the module's memory is reused by the next call).
+class LazyDataMessage {
+    constructor(f, b) {
+        this.kind = 'dataMessage';
+        this._f = f;
+        this._flags = u32[b];
+        this._from = u32[b + 1]; this._fromN = u32[b + 2];
+        this._group = u32[b + 3]; this._groupN = u32[b + 4];
+        this._dk = u32[b + 5]; this._d = u32[b + 6]; this._dN = u32[b + 7]; this._tu = u32[b + 8]; this._tuN = u32[b + 9];
+        this._seq = this._flags & 4 ? U(b + 10) : undefined;
+        this._meta = u32[b + 12] === 0 ? undefined : M(b + 12);
+        this._stream = this._flags & 8 ? DOWN[2](b).stream : undefined;
+    }
+    get from() { return this._fromN === 0 ? '' : frameUtf8(this._f, this._from, this._from + this._fromN); }
+    get group() { return this._flags & 1 ? (this._groupN === 0 ? '' : frameUtf8(this._f, this._group, this._group + this._groupN)) : undefined; }
+    get sequenceId() { return this._seq; }
+    get metadata() { return this._meta === undefined ? {} : this._meta; }
+    get stream() { return this._stream; }
+    get data() {
+        if (!(this._flags & 2)) return undefined;
+        const f = this._f, o = this._d, n = this._dN;
+        switch (this._dk) {
+            case 1: return { textData: n === 0 ? '' : frameUtf8(f, o, o + n) };
+            case 2: return { binaryData: f.subarray(o, o + n) };
+            case 3: return { protobufData: { typeUrl: this._tuN === 0 ? '' : frameUtf8(f, this._tu, this._tu + this._tuN), value: f.subarray(o, o + n) } };
+            case 4: return { jsonData: n === 0 ? '' : frameUtf8(f, o, o + n) };
+            default: return {};
+        }
+    }
+}
+
+export const _bench = {
+    /** decodeDownstream, with a DataMessage's strings made only when read. */
+    decodeDownstreamLazy(frame) {
+        const f = load(frame);
+        const r = ex.wpsjs_decode_down(f.length, 0);
+        if (r > 255) refresh();
+        if ((r & 255) !== 0) throw new WpsError(r & 255, u32[W + 1]);
+        if ((u32[W + 2] & 255) === 2) return new LazyDataMessage(f, W + 4);
+        F = f;
+        const m = DOWN[u32[W + 2] & 255](W + 4);
+        F = undefined;
+        return m;
+    },
+    /** 'buffer' (Node's Buffer UTF-8 slicing, the default in Node) or 'textdecoder'. */
+    strings(mode) {
+        utf8 = mode === 'buffer' && HasBuffer ? utf8Buffer : utf8TextDecoder;
+    },
+};
