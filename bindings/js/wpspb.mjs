@@ -709,6 +709,44 @@ export function encodeDownstream(msg) {
     return encode(msg, DOWNW, ex.wpsjs_encode_down);
 }
 
+// ---- what receivers get (wps_service.h) ----------------------------------
+
+/**
+ * What each kind of receiver gets for a frame, as the service core renders
+ * it: a json.webpubsub.azure.v1 client (the DataMessage as JSON), a plain
+ * WebSocket client (the bare payload) and, for an EventMessage, the
+ * upstream event handler (CloudEvents header lines and body).  A receiver
+ * that gets nothing for this message is left out; one whose rendering
+ * fails has {error, offset?}.  Throws WpsError for a malformed frame.
+ * (The CloudEvents connection fields are fixed samples: hub "hub",
+ * connection "conn-1", user "user-1".)
+ */
+export function receivers(frame, options) {
+    const f = load(frame);
+    const r = ex.wpsjs_render(f.length, options && options.down ? 1 : 0);
+    if (r > 255) refresh();
+    if ((r & 255) !== 0) throw new WpsError(r & 255, u32[W + 1]);
+    const out = ex.wpsjs_out(), w = W;
+    const text = (o, n) => td.decode(u8.subarray(out + o, out + o + n));
+    const res = {};
+    const js = u32[w + 4];
+    if (js === 0) res.jsonClient = text(u32[w + 5], u32[w + 6]);
+    else if (js !== 255) res.jsonClient = { error: STATUS[js] };
+    const rs = u32[w + 7];
+    if (rs !== 0 && rs !== 255) res.raw = { error: STATUS[rs] };
+    if (rs === 0) {
+        res.raw = {
+            frameType: u32[w + 8] === 1 ? 'text' : 'binary',
+            contentType: text(u32[w + 11], u32[w + 12]),
+            bytes: u8.slice(out + u32[w + 9], out + u32[w + 9] + u32[w + 10]),
+        };
+    }
+    const ce = u32[w + 13];
+    if (ce === 0) res.cloudEvent = { headers: text(u32[w + 14], u32[w + 15]), body: res.raw ? res.raw.bytes : new Uint8Array(0) };
+    else if (ce !== 255) res.cloudEvent = { error: STATUS[ce] };
+    return res;
+}
+
 // ---- protobuf JSON ---------------------------------------------------------
 
 function b64(u) {

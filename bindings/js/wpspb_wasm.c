@@ -679,3 +679,118 @@ unsigned wpsjs_encode_down(size_t strings, size_t arena_bytes)
 EXPORT(wpsjs_kv_size) size_t wpsjs_kv_size(void) { return sizeof(wps_kv); }
 EXPORT(wpsjs_item_size) size_t wpsjs_item_size(void) { return sizeof(wps_group_state_item); }
 EXPORT(wpsjs_fixed_words) size_t wpsjs_fixed_words(void) { return FIXED_WORDS; }
+
+/* ------------------------------------------------------------------------
+ * What each kind of receiver gets for a frame (wps_service.h), for the
+ * inspector: the frame is in io[0..len).  Record words from 4: the json
+ * client rendering (status, offset in out, length), the raw body (status,
+ * frame type, offset, length, content type offset, length), the CloudEvents
+ * header lines (status, offset, length).  A status of NOT_FOR_IT (255)
+ * means "this receiver gets nothing for this message".
+ * ------------------------------------------------------------------------ */
+
+static pbw_bytes lit(const char *s)
+{
+    pbw_bytes b;
+    b.ptr = (const uint8_t *)s;
+    b.len = 0;
+    while (s[b.len])
+        b.len++;
+    return b;
+}
+
+#define NOT_FOR_IT 255u
+
+EXPORT(wpsjs_render)
+unsigned wpsjs_render(size_t len, int down)
+{
+    static union {
+        wps_upstream up;
+        wps_downstream down;
+    } m;
+    wps_data_message dm;
+    const wps_data_message *msg = 0;
+    const wps_data *body_data = 0;
+    const pbw_bytes *event = 0;
+    wps_body body;
+    wps_cloudevent_conn conn;
+    uint8_t head[WPS_BODY_HEAD_MAX];
+    size_t off = 0, json_len = 0, ce_len = 0, need, i, at;
+    pbw_status st, json_st = PBW_E_ARG, body_st = PBW_E_ARG, ce_st = PBW_E_ARG;
+    uint32_t *w;
+    grew = 0;
+    if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
+        return PBW_E_NOSPACE;
+    w = (uint32_t *)rec.ptr;
+    memset(w, 0, 20 * sizeof *w);
+    st = down ? wps_downstream_decode(io.ptr, len, &m.down, 0, &off)
+              : wps_upstream_decode(io.ptr, len, &m.up, 0, &off);
+    w[0] = (uint32_t)st;
+    w[1] = (uint32_t)off;
+    if (st != PBW_OK)
+        return grew | st;
+    if (down && m.down.kind == WPS_DOWN_DATA) {
+        msg = &m.down.u.data;
+    } else if (!down && m.up.kind == WPS_UP_SEND_TO_GROUP) {
+        wps_group_message(&dm, &m.up.u.send_to_group);
+        msg = &dm;
+    } else if (!down && m.up.kind == WPS_UP_EVENT && m.up.u.event.has_data &&
+               m.up.u.event.data.kind != WPS_DATA_NONE) {
+        body_data = &m.up.u.event.data;
+        event = &m.up.u.event.event;
+    }
+    if (msg && msg->has_data && msg->data.kind != WPS_DATA_NONE) /* NONE: nothing to deliver */
+        body_data = &msg->data;
+    memset(&conn, 0, sizeof conn);
+    conn.hub = lit("hub");
+    conn.connection_id = lit("conn-1");
+    conn.user_id = lit("user-1");
+    conn.event_id = lit("1");
+    conn.time = lit("2026-01-01T00:00:00Z");
+    conn.subprotocol = lit("protobuf.webpubsub.azure.v1");
+    if (msg)
+        json_st = wps_json_client_size(msg, 0, &json_len);
+    if (body_data)
+        body_st = wps_body_of(body_data, head, &body);
+    if (event && body_st == PBW_OK) {
+        ce_st = wps_cloudevent_headers(&conn, *event, &body, 0, 0, &ce_len);
+        if (ce_st == PBW_E_NOSPACE)
+            ce_st = PBW_OK;
+    }
+    need = (json_st == PBW_OK ? json_len : 0) + (body_st == PBW_OK ? body.len + body.content_type.len : 0) +
+           (ce_st == PBW_OK ? ce_len : 0);
+    if (!ensure(&out, need ? need : 1, 0))
+        return grew | PBW_E_NOSPACE;
+    w = (uint32_t *)rec.ptr;
+    at = 0;
+    if (json_st == PBW_OK)
+        json_st = wps_json_client_write(msg, 0, out.ptr, json_len, &json_len);
+    w[4] = msg ? (uint32_t)json_st : NOT_FOR_IT;
+    if (json_st == PBW_OK) {
+        w[5] = 0;
+        w[6] = (uint32_t)json_len;
+        at = json_len;
+    }
+    w[7] = body_data ? (uint32_t)body_st : NOT_FOR_IT;
+    if (body_st == PBW_OK) {
+        w[8] = (uint32_t)body.frame;
+        w[9] = (uint32_t)at;
+        for (i = 0; i < body.niov; i++) {
+            memcpy(out.ptr + at, body.iov[i].ptr, body.iov[i].len);
+            at += body.iov[i].len;
+        }
+        w[10] = (uint32_t)body.len;
+        w[11] = (uint32_t)at;
+        memcpy(out.ptr + at, body.content_type.ptr, body.content_type.len);
+        w[12] = (uint32_t)body.content_type.len;
+        at += body.content_type.len;
+    }
+    if (ce_st == PBW_OK)
+        ce_st = wps_cloudevent_headers(&conn, *event, &body, out.ptr + at, ce_len, &ce_len);
+    w[13] = event && body_st == PBW_OK ? (uint32_t)ce_st : NOT_FOR_IT;
+    if (ce_st == PBW_OK) {
+        w[14] = (uint32_t)at;
+        w[15] = (uint32_t)ce_len;
+    }
+    return grew | PBW_OK;
+}

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    decodeUpstream, decodeDownstream, encodeUpstream, encodeDownstream, toProtoJSON, WpsError,
+    decodeUpstream, decodeDownstream, encodeUpstream, encodeDownstream, toProtoJSON, WpsError, receivers,
 } from '../wpspb.mjs';
 
 const unhex = (h) => new Uint8Array(Buffer.from(h, 'hex'));
@@ -118,4 +118,24 @@ test('an empty message and an empty frame', () => {
     assert.equal(encodeDownstream({ kind: null }).length, 0);
     assert.deepEqual(decodeDownstream(unhex('1a00')), { kind: 'systemMessage' });
     assert.equal(hex(encodeDownstream({ kind: 'systemMessage' })), '1a00');
+});
+
+test('receivers: what json, plain WebSocket and CloudEvents receivers get (wps_service through WebAssembly)', () => {
+    const up = receivers(unhex('0a110a046368617410011a070a0568656c6c6f'));
+    assert.equal(up.jsonClient, '{"type":"message","from":"group","group":"chat","dataType":"text","data":"hello"}');
+    assert.equal(up.raw.frameType, 'text');
+    assert.equal(up.raw.contentType, 'text/plain');
+    assert.equal(Buffer.from(up.raw.bytes).toString(), 'hello');
+    assert.equal(up.cloudEvent, undefined);
+    const any = receivers(encodeDownstream({ kind: 'dataMessage', from: 'server', data: { protobufData: { typeUrl: 't/x', value: new Uint8Array([8, 1]) } }, sequenceId: 2 }), { down: true });
+    assert.equal(any.raw.frameType, 'binary');
+    assert.equal(any.raw.contentType, 'application/x-protobuf');
+    assert.equal(hex(any.raw.bytes), '0a03742f78' + '12020801');
+    assert.equal(any.jsonClient, '{"sequenceId":2,"type":"message","from":"server","dataType":"protobuf","data":"CgN0L3gSAggB"}');
+    const ev = receivers(encodeUpstream({ kind: 'eventMessage', event: 'bad\r\nname', data: { textData: 'x' } }));
+    assert.deepEqual(ev.cloudEvent, { error: 'PBW_E_ARG' }, 'header injection refused');
+    const badJson = receivers(encodeUpstream({ kind: 'sendToGroupMessage', group: 'g', data: { jsonData: '{"a":' } }));
+    assert.deepEqual(badJson.jsonClient, { error: 'PBW_E_JSON' });
+    assert.deepEqual(receivers(unhex('4a00')), {});
+    assert.throws(() => receivers(unhex('0a05')), (e) => e instanceof WpsError && e.status === 'PBW_E_LENGTH' && e.offset === 1);
 });
