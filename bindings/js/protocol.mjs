@@ -13,7 +13,7 @@
 // whose text is empty is delivered (it drops it), and a data message without
 // data is delivered without dataType and data (it throws).  It also maps
 // the messages it leaves out (invocations, streams, group state).
-import { decodeDownstream, encodeUpstream, WpsError } from './wpspb.mjs';
+import { decodeDownstream, encodeUpstreamArrayBuffer, WpsError } from './wpspb.mjs';
 
 const toNumber = (v) => (v === undefined ? undefined : Number(v)); // the client's ids are numbers
 
@@ -213,7 +213,7 @@ export function writeUpstream(message) {
         default:
             throw new TypeError(`kind is not supported: ${message.kind}`);
     }
-    return encodeUpstream(up).buffer;
+    return encodeUpstreamArrayBuffer(up);
 }
 
 class ProtobufProtocol {

@@ -92,10 +92,13 @@ export function decodeDownstream(frame: Frame, options?: DecodeOptions): Downstr
 
 /**
  * Encodes to libprotobuf's deterministic bytes (map entries sorted by key),
- * in a new Uint8Array that the caller owns.  Throws WpsError PBW_E_ARG for
+ * in a new Uint8Array that the caller owns (in Node a Buffer; small ones
+ * share Node's allocation pool, so use byteOffset/byteLength with .buffer).  Throws WpsError PBW_E_ARG for
  * an unknown kind or a field of the wrong type or range.
  */
 export function encodeUpstream(message: UpstreamMessage): Uint8Array;
+/** encodeUpstream into an ArrayBuffer of its own (what WebSocket.send takes whole). */
+export function encodeUpstreamArrayBuffer(message: UpstreamMessage): ArrayBuffer;
 export function encodeDownstream(message: DownstreamMessage): Uint8Array;
 
 /** A decoded message in the protobuf JSON mapping (libprotobuf's MessageToJson form). */

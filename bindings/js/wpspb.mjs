@@ -78,11 +78,26 @@ const utf8Buffer = (s, e) => nb.utf8Slice(s, e);
 const utf8TextDecoder = (s, e) => td.decode(u8.subarray(s, e));
 let utf8 = HasBuffer ? utf8Buffer : utf8TextDecoder;
 
+// Strings of up to 32 bytes come with a cache slot and generation (see
+// wpspb_wasm.c): the same slot and generation means the same bytes, so the
+// string made for them last time is the string.
+const cacheStr = new Array(1024).fill('');
+const cacheGen = new Int32Array(1024).fill(-1);
+
 function S(i) {
-    const n = u32[i + 1];
-    if (n === 0) return '';
+    const w = u32[i + 1];
+    if (w < 0x80000000) {
+        if (w === 0) return '';
+        const s = ioPtr + u32[i];
+        return utf8(s, s + w);
+    }
+    const slot = (w >>> 6) & 1023, gen = (w >>> 16) & 0x3fff;
+    if (cacheGen[slot] === gen) return cacheStr[slot];
     const s = ioPtr + u32[i];
-    return utf8(s, s + n);
+    const str = utf8(s, s + (w & 63));
+    cacheStr[slot] = str;
+    cacheGen[slot] = gen;
+    return str;
 }
 
 // A uint64 from its halves: a number when it is a safe integer, else a bigint.
@@ -328,16 +343,41 @@ function finish(r, f, table) {
     return m;
 }
 
+// Frames from this size on go through the streaming decoder, fed in windows
+// (see wpspb_wasm.c): a binary payload is then never copied into the module.
+let streamMin = 16384;
+
+function decodeLarge(frame, down, flags, table) {
+    const f = asBytes(frame), n = f.length;
+    if (2 * n > ioCap) growIo(2 * n, 0);
+    let r = ex.wpsjs_sdecode_begin(n, down, flags);
+    while (true) {
+        if (r > 255) {
+            refresh();
+            r &= 255;
+        }
+        if (r !== 253) break;
+        const a = u32[W + 1], b = u32[W + 2];
+        u8.set(f.subarray(a, b), ioPtr + a);
+        r = ex.wpsjs_sdecode_next();
+    }
+    return finish(r, f, table);
+}
+
 /** Decodes an UpstreamMessage (client to service). */
 export function decodeUpstream(frame, options) {
+    const flags = options && options.noUtf8 ? 1 : 0;
+    if (frame.byteLength >= streamMin) return decodeLarge(frame, 0, flags, UP);
     const f = load(frame);
-    return finish(ex.wpsjs_decode_up(f.length, options && options.noUtf8 ? 1 : 0), f, UP);
+    return finish(ex.wpsjs_decode_up(f.length, flags), f, UP);
 }
 
 /** Decodes a DownstreamMessage (service to client). */
 export function decodeDownstream(frame, options) {
+    const flags = options && options.noUtf8 ? 1 : 0;
+    if (frame.byteLength >= streamMin) return decodeLarge(frame, 1, flags, DOWN);
     const f = load(frame);
-    return finish(ex.wpsjs_decode_down(f.length, options && options.noUtf8 ? 1 : 0), f, DOWN);
+    return finish(ex.wpsjs_decode_down(f.length, flags), f, DOWN);
 }
 
 // ---- encode ---------------------------------------------------------------
@@ -371,8 +411,22 @@ function putStr(i, s, name) {
         return;
     }
     if (typeof s !== 'string') throw argError(`${name} must be a string`);
-    const room = s.length * 3;
+    const len = s.length, room = len * 3;
     roomIo(room);
+    if (len <= 64) { // short ASCII strings: cheaper in JavaScript than a call into the engine's encoder
+        const p = ioPtr + sp;
+        let k = 0;
+        for (; k < len; k++) {
+            const c = s.charCodeAt(k);
+            if (c >= 0x80) break;
+            u8[p + k] = c;
+        }
+        if (k === len) {
+            u32[W + i] = sp; u32[W + i + 1] = len;
+            sp += len;
+            return;
+        }
+    }
     const n = writeUtf8(s, ioPtr + sp, room);
     u32[W + i] = sp; u32[W + i + 1] = n;
     sp += n;
@@ -681,7 +735,7 @@ function groupStateW(b, m, code) {
     return code;
 }
 
-function encode(msg, table, call) {
+function encode(msg, table, call, asArrayBuffer) {
     if (msg === null || typeof msg !== 'object') throw argError('a message is an object with a kind');
     sp = 0; vw = FIXED; arenaN = 0;
     let code = 0;
@@ -696,17 +750,33 @@ function encode(msg, table, call) {
     if (r > 255) refresh();
     if ((r & 255) !== 0) throw new WpsError(r & 255);
     const out = ex.wpsjs_out(), n = u32[W + 1];
+    if (asArrayBuffer) {
+        const ab = new ArrayBuffer(n);
+        new Uint8Array(ab).set(u8.subarray(out, out + n));
+        return ab;
+    }
+    if (HasBuffer) { // Node's pooled allocation, as protobufjs does: far cheaper for small frames
+        const b = Buffer.allocUnsafe(n);
+        nb.copy(b, 0, out, out + n);
+        return b;
+    }
     return u8.slice(out, out + n);
 }
 
-/** Encodes an UpstreamMessage into a new Uint8Array (libprotobuf's bytes). */
+/** Encodes an UpstreamMessage into a new Uint8Array (libprotobuf's bytes;
+ * in Node a Buffer, small ones from Node's shared pool). */
 export function encodeUpstream(msg) {
-    return encode(msg, UPW, ex.wpsjs_encode_up);
+    return encode(msg, UPW, ex.wpsjs_encode_up, false);
+}
+
+/** encodeUpstream into an ArrayBuffer of its own (what WebSocket.send takes whole). */
+export function encodeUpstreamArrayBuffer(msg) {
+    return encode(msg, UPW, ex.wpsjs_encode_up, true);
 }
 
 /** Encodes a DownstreamMessage into a new Uint8Array (libprotobuf's bytes). */
 export function encodeDownstream(msg) {
-    return encode(msg, DOWNW, ex.wpsjs_encode_down);
+    return encode(msg, DOWNW, ex.wpsjs_encode_down, false);
 }
 
 // ---- what receivers get (wps_service.h) ----------------------------------
@@ -880,10 +950,14 @@ class LazyDataMessage {
 }
 
 export const _bench = {
+    /** Frames of at least n bytes take the streaming path (tests set 0 or 1). */
+    streamFrom(n) {
+        streamMin = n;
+    },
     /** decodeDownstream, with a DataMessage's strings made only when read. */
     decodeDownstreamLazy(frame) {
         const f = load(frame);
-        const r = ex.wpsjs_decode_down(f.length, 0);
+        const r = ex.wpsjs_decode_down(f.length, 2); // 2: no string cache (these strings may never be read)
         if (r > 255) refresh();
         if ((r & 255) !== 0) throw new WpsError(r & 255, u32[W + 1]);
         if ((u32[W + 2] & 255) === 2) return new LazyDataMessage(f, W + 4);

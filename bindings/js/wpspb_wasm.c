@@ -146,6 +146,41 @@ static void flag(walk *k, uint8_t *v)
     k->bit++;
 }
 
+/*
+ * Short strings (ids, groups, event names, map keys and values) repeat from
+ * frame to frame, and making a JavaScript string costs more than finding
+ * it again.  The decoder keeps the bytes of the last short string seen in
+ * each of SC_SLOTS slots, with a generation number bumped whenever a slot
+ * takes new bytes; a string's length word then carries its slot and that
+ * generation, and wpspb.mjs reuses the string it made for the same slot
+ * and generation (same bytes).  Word layout: bit 31 set, bits 0-5 length
+ * (1..SC_MAX), bits 6-15 slot, bits 16-29 generation.  Other strings: the
+ * plain length (< 2^30: frames are limited to 1 GiB).
+ */
+#define SC_SLOTS 1024u
+#define SC_MAX 32u
+static struct {
+    uint32_t len;
+    uint32_t gen;
+    uint8_t bytes[SC_MAX];
+} sc[SC_SLOTS];
+
+static uint32_t cached_len(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u, slot, i;
+    for (i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    slot = (h ^ (h >> 15)) & (SC_SLOTS - 1);
+    if (sc[slot].len != n || memcmp(sc[slot].bytes, p, n) != 0) {
+        sc[slot].len = (uint32_t)n;
+        memcpy(sc[slot].bytes, p, n);
+        sc[slot].gen = (sc[slot].gen + 1) & 0x3fffu;
+    }
+    return 0x80000000u | sc[slot].gen << 16 | slot << 6 | (uint32_t)n;
+}
+
+static int cache_on; /* this decode call uses the string cache */
+
 static void str(walk *k, pbw_bytes *b)
 {
     if (k->enc) {
@@ -156,9 +191,18 @@ static void str(walk *k, pbw_bytes *b)
         b->len = n;
     } else {
         k->r[0] = b->len ? (uint32_t)(b->ptr - k->base) : 0;
-        k->r[1] = (uint32_t)b->len;
+        k->r[1] = cache_on && b->len && b->len <= SC_MAX ? cached_len(b->ptr, b->len) : (uint32_t)b->len;
     }
     k->r += 2;
+}
+
+/* A payload: never cached (it is a view, or a string made once). */
+static void payload(walk *k, pbw_bytes *b)
+{
+    int on = cache_on;
+    cache_on = 0;
+    str(k, b);
+    cache_on = on;
 }
 
 static void u64(walk *k, uint64_t *v)
@@ -197,7 +241,7 @@ static void data(walk *k, wps_data *d)
             k->bad = 1, kind = 0;
         d->kind = (wps_data_kind)kind;
     }
-    str(k, &d->bytes);
+    payload(k, &d->bytes);
     str(k, &d->type_url);
 }
 
@@ -565,39 +609,147 @@ static void walk_init(walk *k, int enc, const uint8_t *base, size_t limit)
     k->limit = limit;
 }
 
-static unsigned decode(size_t len, unsigned flags_, int down)
+static union {
+    wps_upstream up;
+    wps_downstream down;
+} dm; /* the message being decoded */
+
+/* The decoded dm into the record (offsets relative to io), growing the
+ * record until it fits. */
+static unsigned fill(int down)
 {
-    static union {
-        wps_upstream up;
-        wps_downstream down;
-    } m;
-    size_t off = 0;
-    pbw_status st;
     walk k;
-    grew = 0;
-    if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
-        return PBW_E_NOSPACE;
-    st = down ? wps_downstream_decode(io.ptr, len, &m.down, flags_, &off)
-              : wps_upstream_decode(io.ptr, len, &m.up, flags_, &off);
     for (;;) {
-        walk_init(&k, 0, io.ptr, len);
-        k.w[0] = (uint32_t)st;
-        k.w[1] = (uint32_t)off;
-        if (st != PBW_OK)
-            return grew | st;
+        walk_init(&k, 0, io.ptr, 0);
+        k.w[0] = PBW_OK;
         if (down) {
-            k.w[2] = (uint32_t)m.down.kind |
-                     (m.down.kind == WPS_DOWN_SYSTEM ? (uint32_t)m.down.u.system.kind << 8 : 0);
-            downstream(&k, &m.down);
+            k.w[2] = (uint32_t)dm.down.kind |
+                     (dm.down.kind == WPS_DOWN_SYSTEM ? (uint32_t)dm.down.u.system.kind << 8 : 0);
+            downstream(&k, &dm.down);
         } else {
-            k.w[2] = (uint32_t)m.up.kind;
-            upstream(&k, &m.up);
+            k.w[2] = (uint32_t)dm.up.kind;
+            upstream(&k, &dm.up);
         }
         k.w[3] = k.var;
         if (!k.bad)
             return grew | PBW_OK;
         if (!ensure(&rec, rec.cap * 2, 0))
-            return PBW_E_NOSPACE;
+            return grew | PBW_E_NOSPACE;
+    }
+}
+
+static unsigned fail(pbw_status st, uint64_t off)
+{
+    ((uint32_t *)rec.ptr)[0] = (uint32_t)st;
+    ((uint32_t *)rec.ptr)[1] = (uint32_t)off;
+    return grew | st;
+}
+
+static unsigned decode(size_t len, unsigned flags_, int down)
+{
+    size_t off = 0;
+    pbw_status st;
+    grew = 0;
+    if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
+        return PBW_E_NOSPACE;
+    if (len >= 0x40000000u)
+        return fail(PBW_E_NOSPACE, 0); /* the record's length words hold 30 bits */
+    cache_on = !(flags_ & 2u);
+    st = down ? wps_downstream_decode(io.ptr, len, &dm.down, flags_ & WPS_DECODE_NO_UTF8, &off)
+              : wps_upstream_decode(io.ptr, len, &dm.up, flags_ & WPS_DECODE_NO_UTF8, &off);
+    if (st != PBW_OK)
+        return fail(st, off);
+    return fill(down);
+}
+
+/* ------------------------------------------------------------------------
+ * Large frames: the streaming decoder, fed by windows of the frame that
+ * JavaScript copies in on request, so that a binary payload (binary_data,
+ * Any.value: bytes nobody checks) is never copied: its region of io is fed
+ * to the decoder as it is, unread, and the record points the payload at its
+ * place in the caller's frame.  The cost no longer grows with the payload.
+ * io holds the frame at its own offsets in [0, len) and the scratch buffer
+ * for short fields in [len, 2 len) (as large as the frame: always enough).
+ * Each call returns NEED (the record's words 1 and 2: the frame range to
+ * copy in before the next call), or the final status.
+ * ------------------------------------------------------------------------ */
+
+#define NEED 253u
+#define WINDOW 4096u
+
+static wps_stream ss;
+static const uint8_t *s_at;  /* the decoder's position in io */
+static size_t s_len, s_fed;  /* frame length; bytes of io fed so far */
+static wps_data *s_data;     /* the payload that counts, and where it is */
+static size_t s_start;
+static int s_down;
+
+static unsigned need(size_t from, size_t to)
+{
+    uint32_t *w = (uint32_t *)rec.ptr;
+    w[1] = (uint32_t)from;
+    w[2] = (uint32_t)(to < s_len ? to : s_len);
+    return grew | NEED;
+}
+
+EXPORT(wpsjs_sdecode_begin)
+unsigned wpsjs_sdecode_begin(size_t len, int down, unsigned flags_)
+{
+    grew = 0;
+    if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
+        return PBW_E_NOSPACE;
+    if (len >= 0x40000000u || io.cap / 2 < len)
+        return fail(PBW_E_NOSPACE, 0);
+    cache_on = !(flags_ & 2u);
+    if (down)
+        wps_stream_init_downstream(&ss, &dm.down, io.ptr + len, len, len, flags_ & WPS_DECODE_NO_UTF8);
+    else
+        wps_stream_init_upstream(&ss, &dm.up, io.ptr + len, len, len, flags_ & WPS_DECODE_NO_UTF8);
+    s_down = down;
+    s_len = len;
+    s_fed = 0;
+    s_at = io.ptr;
+    s_data = 0;
+    return need(0, WINDOW);
+}
+
+EXPORT(wpsjs_sdecode_next)
+unsigned wpsjs_sdecode_next(void)
+{
+    wps_stream_event ev;
+    pbw_status st;
+    grew = 0;
+    s_fed = ((uint32_t *)rec.ptr)[2];
+    for (;;) {
+        st = wps_stream_next(&ss, &s_at, io.ptr + s_fed, &ev);
+        if (st == PBW_NEED_MORE) {
+            if (s_fed >= s_len) /* cannot happen: the decoder ends at the declared length */
+                return fail(PBW_E_TRUNCATED, s_len);
+            return need(s_fed, s_fed + WINDOW);
+        }
+        if (st != PBW_OK)
+            return fail(st, wps_stream_offset(&ss));
+        if (ev.type == WPS_EV_PAYLOAD_BEGIN) {
+            size_t end;
+            s_data = ev.data;
+            s_start = (size_t)((ev.chunk.len ? ev.chunk.ptr : s_at) - io.ptr);
+            end = s_start + (size_t)ev.length;
+            if (end > s_fed) {
+                if (ev.kind == WPS_DATA_BINARY || ev.kind == WPS_DATA_PROTOBUF) {
+                    s_fed = end; /* fed unread: the decoder does not look at these bytes */
+                    if (end < s_len)
+                        return need(end, end + WINDOW);
+                } else {
+                    return need(s_fed, end + WINDOW); /* text is checked: all of it */
+                }
+            }
+        } else if (ev.type == WPS_EV_PAYLOAD_DISCARD) {
+            s_data = 0;
+        } else if (ev.type == WPS_EV_MESSAGE_END) {
+            if (s_data && s_data->bytes.ptr == 0)
+                s_data->bytes.ptr = io.ptr + s_start;
+            return fill(s_down);
+        }
     }
 }
 
@@ -630,6 +782,7 @@ static unsigned encode(size_t strings, size_t arena_bytes, int down)
     walk k;
     uint32_t kind;
     grew = 0;
+    cache_on = 0;
     if (!ensure(&arena, arena_bytes, 0))
         return PBW_E_NOSPACE;
     walk_init(&k, 1, io.ptr, strings < io.cap ? strings : io.cap);

@@ -139,3 +139,55 @@ test('receivers: what json, plain WebSocket and CloudEvents receivers get (wps_s
     assert.deepEqual(receivers(unhex('4a00')), {});
     assert.throws(() => receivers(unhex('0a05')), (e) => e instanceof WpsError && e.status === 'PBW_E_LENGTH' && e.offset === 1);
 });
+
+test('the short-string cache never returns another string\'s text', () => {
+    // many short strings (1..33 bytes, some non-ASCII) in every string field,
+    // repeated and colliding in the cache's slots, decoded in a shuffled order
+    let seed = 12345;
+    const rnd = (n) => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+    const alphabet = 'ab\u00e9\u65e5\u{1F600}xyz01';
+    const pool = [];
+    for (let i = 0; i < 3000; i++) {
+        let s = '';
+        const n = 1 + rnd(33);
+        while (Buffer.byteLength(s) < n) s += [...alphabet][rnd(9)];
+        pool.push(s);
+    }
+    for (let i = 0; i < 20000; i++) {
+        const from = pool[rnd(pool.length)], group = pool[rnd(40)], k = pool[rnd(pool.length)], v = pool[rnd(100)];
+        const m = decodeDownstream(encodeDownstream({ kind: 'dataMessage', from, group, metadata: { [k]: v }, data: { textData: v } }));
+        assert.equal(m.from, from);
+        assert.equal(m.group, group);
+        assert.deepEqual(m.metadata, { [k]: v });
+        assert.equal(m.data.textData, v);
+    }
+});
+
+test('large frames: binary payloads are not copied in, and everything around them decodes', () => {
+    const big = new Uint8Array(1 << 20).map((_, i) => (i * 7) & 255);
+    const msg = {
+        kind: 'dataMessage', from: 'group', group: 'g', data: { binaryData: big }, sequenceId: 2 ** 40,
+        metadata: { a: 'b', 'caf\u00e9': '\u65e5' }, stream: { streamId: 's', streamSequenceId: 3, endOfStream: true },
+    };
+    const frame = encodeDownstream(msg);
+    const m = decodeDownstream(frame);
+    assert.equal(m.data.binaryData.buffer, frame.buffer);
+    assert.ok(m.data.binaryData.every((b, i) => b === big[i]));
+    assert.deepEqual({ ...m, data: undefined }, { ...msg, data: undefined, stream: { ...msg.stream, error: undefined } });
+    const any = decodeUpstream(encodeUpstream({ kind: 'sendToGroupMessage', group: 'g', ackId: 9, data: { protobufData: { typeUrl: 't/x', value: big } } }));
+    assert.equal(any.data.protobufData.typeUrl, 't/x');
+    assert.equal(any.data.protobufData.value.length, big.length);
+    assert.equal(any.ackId, 9);
+    // large text: checked in full, errors at their offsets
+    const text = 'x'.repeat(100000) + '\u00e9';
+    const t = encodeUpstream({ kind: 'sendToGroupMessage', group: 'g', data: { textData: text } });
+    assert.equal(decodeUpstream(t).data.textData, text);
+    const bad = new Uint8Array(t);
+    bad[bad.length - 1] = 0x41; // é's second byte
+    assert.throws(() => decodeUpstream(bad), (e) => e.status === 'PBW_E_UTF8' && e.offset === bad.length - 2);
+    assert.throws(() => decodeUpstream(t.subarray(0, t.length - 1)), (e) => e.status === 'PBW_E_LENGTH');
+    // a large frame whose payload is cut short
+    assert.throws(() => decodeDownstream(frame.subarray(0, 50000)), (e) => e instanceof WpsError && e.status === 'PBW_E_LENGTH');
+    // and small frames afterwards
+    assert.equal(decodeUpstream(unhex('4a00')).kind, 'pingMessage');
+});

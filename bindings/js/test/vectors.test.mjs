@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-    decodeUpstream, decodeDownstream, encodeUpstream, encodeDownstream, toProtoJSON, WpsError,
+    decodeUpstream, decodeDownstream, encodeUpstream, encodeDownstream, toProtoJSON, WpsError, _bench,
 } from '../wpspb.mjs';
 
 const dir = new URL('../../../tests/vectors/', import.meta.url);
@@ -27,8 +27,12 @@ test('the vector files are there', () => {
     assert.ok(malformed.length > 9000, `malformed.tsv: ${malformed.length} rows`);
 });
 
-for (const [d, name, h, json, canonHex] of golden) {
-    test(`golden ${name}`, () => {
+// Twice: frames decoded in one call, and through the streaming decoder fed
+// in windows (the path of large frames, forced here for every frame).
+const MODES = [['', Infinity], ['windowed ', 1]];
+for (const [mode, from] of MODES) for (const [d, name, h, json, canonHex] of golden) {
+    test(`${mode}golden ${name}`, () => {
+        _bench.streamFrom(from);
         const { decode, encode } = codec(d);
         const m = decode(unhex(h));
         assert.deepEqual(toProtoJSON(m), JSON.parse(json), 'JSON of the decoded message');
@@ -49,8 +53,9 @@ for (const r of malformed) {
     if (!classes.has(key)) classes.set(key, []);
     classes.get(key).push(r);
 }
-for (const [key, list] of classes) {
-    test(`malformed ${key} (${list.length} vectors)`, () => {
+for (const [mode, from] of MODES) for (const [key, list] of classes) {
+    test(`${mode}malformed ${key} (${list.length} vectors)`, () => {
+        _bench.streamFrom(from);
         const bad = [];
         for (const [d, name, h, status, offset] of list) {
             const { decode } = codec(d);
