@@ -432,7 +432,12 @@ function putStr(i, s, name) {
     sp += n;
 }
 
-function putBytes(i, b, name) {
+// A payload of at least this many bytes is not copied into the module: the
+// encoder writes the bytes around it, and the output is assembled here.
+const SPLIT_MIN = 16384;
+let splitPayload = null;
+
+function putBytes(i, b, name, isPayload) {
     if (b === undefined || b === null) { u32[W + i] = 0; u32[W + i + 1] = 0; return; }
     let v;
     if (b instanceof Uint8Array) v = b;
@@ -440,6 +445,11 @@ function putBytes(i, b, name) {
     else if (ArrayBuffer.isView(b)) v = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     else throw argError(`${name} must be a Uint8Array or an ArrayBuffer`);
     const n = v.length;
+    if (isPayload && n >= SPLIT_MIN) {
+        splitPayload = v;
+        u32[W + i] = 0; u32[W + i + 1] = n;
+        return;
+    }
     roomIo(n);
     u8.set(v, ioPtr + sp);
     u32[W + i] = sp; u32[W + i + 1] = n;
@@ -489,12 +499,12 @@ function putData(i, d, name) {
     if (d === undefined || d === null) return 0;
     if (typeof d !== 'object') throw argError(`${name} must be an object`);
     if (d.textData !== undefined) { u32[W + i] = 1; putStr(i + 1, d.textData, name + '.textData'); }
-    else if (d.binaryData !== undefined) { u32[W + i] = 2; putBytes(i + 1, d.binaryData, name + '.binaryData'); }
+    else if (d.binaryData !== undefined) { u32[W + i] = 2; putBytes(i + 1, d.binaryData, name + '.binaryData', true); }
     else if (d.protobufData !== undefined) {
         const a = d.protobufData;
         if (a === null || typeof a !== 'object') throw argError(`${name}.protobufData must be an object`);
         u32[W + i] = 3;
-        putBytes(i + 1, a.value, name + '.protobufData.value');
+        putBytes(i + 1, a.value, name + '.protobufData.value', true);
         putStr(i + 3, a.typeUrl, name + '.protobufData.typeUrl');
     } else if (d.jsonData !== undefined) { u32[W + i] = 4; putStr(i + 1, d.jsonData, name + '.jsonData'); }
     return 1;
@@ -737,7 +747,7 @@ function groupStateW(b, m, code) {
 
 function encode(msg, table, call, asArrayBuffer) {
     if (msg === null || typeof msg !== 'object') throw argError('a message is an object with a kind');
-    sp = 0; vw = FIXED; arenaN = 0;
+    sp = 0; vw = FIXED; arenaN = 0; splitPayload = null;
     let code = 0;
     if (msg.kind !== null && msg.kind !== undefined) {
         const w = Object.prototype.hasOwnProperty.call(table, msg.kind) ? table[msg.kind] : undefined;
@@ -746,10 +756,21 @@ function encode(msg, table, call, asArrayBuffer) {
     }
     u32[W + 2] = code;
     u32[W + 3] = vw;
-    const r = call(sp, arenaN);
+    const payload = splitPayload;
+    splitPayload = null;
+    const r = call(sp, arenaN, payload ? 1 : 0);
     if (r > 255) refresh();
     if ((r & 255) !== 0) throw new WpsError(r & 255);
-    const out = ex.wpsjs_out(), n = u32[W + 1];
+    const out = ex.wpsjs_out();
+    if (payload) {
+        const head = u32[W + 1], tail = u32[W + 2], n = head + payload.length + tail;
+        const dst = asArrayBuffer ? new Uint8Array(new ArrayBuffer(n)) : HasBuffer ? Buffer.allocUnsafe(n) : new Uint8Array(n);
+        dst.set(u8.subarray(out, out + head), 0);
+        dst.set(payload, head);
+        dst.set(u8.subarray(out + head, out + head + tail), head + payload.length);
+        return asArrayBuffer ? dst.buffer : dst;
+    }
+    const n = u32[W + 1];
     if (asArrayBuffer) {
         const ab = new ArrayBuffer(n);
         new Uint8Array(ab).set(u8.subarray(out, out + n));

@@ -196,10 +196,19 @@ static void str(walk *k, pbw_bytes *b)
     k->r += 2;
 }
 
-/* A payload: never cached (it is a view, or a string made once). */
+static int split_on; /* encode: the payload is not in io (head and tail only) */
+
+/* A payload: never cached (it is a view, or a string made once); when
+ * encoding with split_on, only its length is known. */
 static void payload(walk *k, pbw_bytes *b)
 {
     int on = cache_on;
+    if (k->enc && split_on) {
+        b->ptr = 0;
+        b->len = k->r[1];
+        k->r += 2;
+        return;
+    }
     cache_on = 0;
     str(k, b);
     cache_on = on;
@@ -771,7 +780,9 @@ unsigned wpsjs_decode_down(size_t len, unsigned flags_)
  * and items.  The encoding goes to out; w[1] is its length.
  * ------------------------------------------------------------------------ */
 
-static unsigned encode(size_t strings, size_t arena_bytes, int down)
+/* flags_ 1: split - the payload (binary or Any.value) stays in JavaScript;
+ * out receives the bytes before it (w[1] of them) and after it (w[2]). */
+static unsigned encode(size_t strings, size_t arena_bytes, unsigned flags_, int down)
 {
     static union {
         wps_upstream up;
@@ -783,6 +794,7 @@ static unsigned encode(size_t strings, size_t arena_bytes, int down)
     uint32_t kind;
     grew = 0;
     cache_on = 0;
+    split_on = (int)(flags_ & 1u);
     if (!ensure(&arena, arena_bytes, 0))
         return PBW_E_NOSPACE;
     walk_init(&k, 1, io.ptr, strings < io.cap ? strings : io.cap);
@@ -806,25 +818,39 @@ static unsigned encode(size_t strings, size_t arena_bytes, int down)
     }
     if (k.bad)
         return grew | PBW_E_ARG;
+    if (split_on) {
+        size_t head = 0, tail = 0;
+        const wps_data *d = down ? wps_downstream_data(&m.down) : wps_upstream_data(&m.up);
+        if (!d || d->bytes.len > n)
+            return grew | PBW_E_ARG;
+        n -= d->bytes.len;
+        if (!ensure(&out, n ? n : 1, 0))
+            return grew | PBW_E_NOSPACE;
+        st = down ? wps_downstream_encode_split(&m.down, out.ptr, out.cap, &head, &tail)
+                  : wps_upstream_encode_split(&m.up, out.ptr, out.cap, &head, &tail);
+        ((uint32_t *)rec.ptr)[1] = (uint32_t)head;
+        ((uint32_t *)rec.ptr)[2] = (uint32_t)tail;
+        return grew | st;
+    }
     if (!ensure(&out, n ? n : 1, 0))
         return grew | PBW_E_NOSPACE;
     st = down ? wps_downstream_encode(&m.down, out.ptr, out.cap, &n)
               : wps_upstream_encode(&m.up, out.ptr, out.cap, &n);
-    /* ensure() may have moved nothing the record holds: rec is not touched */
     ((uint32_t *)rec.ptr)[1] = (uint32_t)n;
+    ((uint32_t *)rec.ptr)[2] = 0;
     return grew | st;
 }
 
 EXPORT(wpsjs_encode_up)
-unsigned wpsjs_encode_up(size_t strings, size_t arena_bytes)
+unsigned wpsjs_encode_up(size_t strings, size_t arena_bytes, unsigned flags_)
 {
-    return encode(strings, arena_bytes, 0);
+    return encode(strings, arena_bytes, flags_, 0);
 }
 
 EXPORT(wpsjs_encode_down)
-unsigned wpsjs_encode_down(size_t strings, size_t arena_bytes)
+unsigned wpsjs_encode_down(size_t strings, size_t arena_bytes, unsigned flags_)
 {
-    return encode(strings, arena_bytes, 1);
+    return encode(strings, arena_bytes, flags_, 1);
 }
 
 /* Bytes of the arena a map entry and an item take (for JavaScript's
