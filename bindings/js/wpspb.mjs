@@ -778,7 +778,8 @@ function encode(msg, table, call, asArrayBuffer) {
     }
     if (HasBuffer) { // Node's pooled allocation, as protobufjs does: far cheaper for small frames
         const b = Buffer.allocUnsafe(n);
-        nb.copy(b, 0, out, out + n);
+        if (n <= 64) for (let k = 0; k < n; k++) b[k] = u8[out + k];
+        else nb.copy(b, 0, out, out + n);
         return b;
     }
     return u8.slice(out, out + n);
