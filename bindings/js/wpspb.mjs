@@ -93,8 +93,18 @@ function S(i) {
     }
     const slot = (w >>> 6) & 1023, gen = (w >>> 16) & 0x3fff;
     if (cacheGen[slot] === gen) return cacheStr[slot];
-    const s = ioPtr + u32[i];
-    const str = utf8(s, s + (w & 63));
+    const s = ioPtr + u32[i], n = w & 63;
+    let str;
+    if (n <= 8) { // a few ASCII bytes: cheaper in JavaScript than a call into the engine's decoder
+        str = '';
+        for (let k = s; k < s + n; k++) {
+            const c = u8[k];
+            if (c >= 0x80) { str = utf8(s, s + n); break; }
+            str += String.fromCharCode(c);
+        }
+    } else {
+        str = utf8(s, s + n);
+    }
     cacheStr[slot] = str;
     cacheGen[slot] = gen;
     return str;

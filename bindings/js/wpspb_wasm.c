@@ -684,7 +684,7 @@ static unsigned decode(size_t len, unsigned flags_, int down)
  * ------------------------------------------------------------------------ */
 
 #define NEED 253u
-#define WINDOW 4096u
+#define WINDOW 512u /* the bytes copied in per request, beside a text payload */
 
 static wps_stream ss;
 static const uint8_t *s_at;  /* the decoder's position in io */
