@@ -377,7 +377,7 @@ function decodeLarge(frame, down, flags, table) {
 /** Decodes an UpstreamMessage (client to service). */
 export function decodeUpstream(frame, options) {
     const flags = options && options.noUtf8 ? 1 : 0;
-    if (frame.byteLength >= streamMin) return decodeLarge(frame, 0, flags, UP);
+    if (frame != null && frame.byteLength >= streamMin) return decodeLarge(frame, 0, flags, UP);
     const f = load(frame);
     return finish(ex.wpsjs_decode_up(f.length, flags), f, UP);
 }
@@ -385,7 +385,7 @@ export function decodeUpstream(frame, options) {
 /** Decodes a DownstreamMessage (service to client). */
 export function decodeDownstream(frame, options) {
     const flags = options && options.noUtf8 ? 1 : 0;
-    if (frame.byteLength >= streamMin) return decodeLarge(frame, 1, flags, DOWN);
+    if (frame != null && frame.byteLength >= streamMin) return decodeLarge(frame, 1, flags, DOWN);
     const f = load(frame);
     return finish(ex.wpsjs_decode_down(f.length, flags), f, DOWN);
 }

@@ -46,7 +46,9 @@ test('inputs: Uint8Array, Buffer, ArrayBuffer, DataView, a view at an offset', (
     padded.set(f, 7);
     const m = decodeUpstream(padded.subarray(7));
     assert.equal(m.data.textData, 'hello');
-    assert.throws(() => decodeUpstream('0a00'), (e) => e instanceof WpsError && e.status === 'PBW_E_ARG');
+    for (const bad of ['0a00', null, undefined, 5, {}, [1, 2]]) {
+        assert.throws(() => decodeUpstream(bad), (e) => e instanceof WpsError && e.status === 'PBW_E_ARG', String(bad));
+    }
 });
 
 test('large frames, large maps and many items grow the module\'s memory', () => {
