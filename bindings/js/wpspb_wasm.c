@@ -20,9 +20,19 @@
 #include "../../wps_service.h"
 
 /* The four mem* functions the library calls: -mbulk-memory turns memcpy,
- * memmove and memset into memory.copy / memory.fill. */
+ * memmove and memset into memory.copy / memory.fill, which cost a call
+ * into the engine; below 64 bytes (most calls: struct resets, short
+ * strings) a word loop is cheaper. */
+#define SMALL 64u
 void *memcpy(void *dst, const void *src, size_t n)
 {
+    if (n < SMALL) {
+        uint8_t *d = dst;
+        const uint8_t *s = src;
+        while (n--)
+            *d++ = *s++;
+        return dst;
+    }
     return __builtin_memcpy(dst, src, n);
 }
 void *memmove(void *dst, const void *src, size_t n)
@@ -31,6 +41,12 @@ void *memmove(void *dst, const void *src, size_t n)
 }
 void *memset(void *dst, int c, size_t n)
 {
+    if (n < SMALL) {
+        uint8_t *d = dst;
+        while (n--)
+            *d++ = (uint8_t)c;
+        return dst;
+    }
     return __builtin_memset(dst, c, n);
 }
 int memcmp(const void *a, const void *b, size_t n)
