@@ -68,6 +68,7 @@ include examples/examples.mk
 include fuzz/fuzz.mk
 include tests/json_client.mk
 include install.mk
+include bindings/js/js.mk
 
 clean:
 	rm -rf $(B)
