@@ -2209,3 +2209,79 @@ pbw_status wps_json_request_parse(const uint8_t *frame, size_t len, wps_upstream
         *err_offset = len;
     return PBW_OK;
 }
+
+/* ---- 5. gateway steps -------------------------------------------------- */
+
+size_t wps_json_client_receiver(pbw_bytes rendered, int reliable, uint64_t seq, uint8_t *head,
+                                pbw_bytes iov[2], size_t *frame_len)
+{
+    *frame_len = 0;
+    if (rendered.len == 0 || rendered.ptr[0] != '{')
+        return 0;
+    if (!reliable) {
+        iov[0] = rendered;
+        *frame_len = rendered.len;
+        return 1;
+    }
+    iov[0].ptr = head;
+    iov[0].len = wps_json_client_seq_head(seq, head);
+    iov[1].ptr = rendered.ptr + 1;
+    iov[1].len = rendered.len - 1;
+    *frame_len = iov[0].len + iov[1].len;
+    return 2;
+}
+
+size_t wps_iovec_of(wps_iovec *dst, const pbw_bytes *src, size_t n)
+{
+    size_t i, total = 0;
+    for (i = 0; i < n; i++) {
+        dst[i].iov_base = (void *)(uintptr_t)src[i].ptr; /* writev() never writes */
+        dst[i].iov_len = src[i].len;
+        total += src[i].len;
+    }
+    return total;
+}
+
+int wps_ack_for(wps_downstream *out, const wps_upstream *req, pbw_bytes error_name,
+                pbw_bytes error_message)
+{
+    uint64_t id;
+    switch (req->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        if (!req->u.send_to_group.has_ack_id)
+            return 0;
+        id = req->u.send_to_group.ack_id;
+        break;
+    case WPS_UP_EVENT:
+        if (!req->u.event.has_ack_id)
+            return 0;
+        id = req->u.event.ack_id;
+        break;
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: /* one shape */
+        if (!req->u.join_group.has_ack_id)
+            return 0;
+        id = req->u.join_group.ack_id;
+        break;
+    case WPS_UP_SET_GROUP_STATE:
+        if (!req->u.set_group_state.has_ack_id)
+            return 0;
+        id = req->u.set_group_state.ack_id;
+        break;
+    default:
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    out->kind = WPS_DOWN_ACK;
+    out->u.ack.ack_id = id;
+    if (error_name.len == 0) {
+        out->u.ack.success = 1;
+    } else {
+        out->u.ack.has_error = 1;
+        out->u.ack.error.name = error_name;
+        out->u.ack.error.message = error_message;
+    }
+    return 1;
+}

@@ -653,6 +653,56 @@ pbw_status wps_json_request_parse(const uint8_t *frame, size_t len, wps_upstream
 #define WPS_JSON_REQUEST_SCRATCH(len) \
     ((len) + ((len) / 6 + 2) * sizeof(wps_kv))
 
+/* ------------------------------------------------------------------------
+ * 6. Gateway steps: per-receiver JSON frames, writev(), the sender's ack
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One json subprotocol receiver's frame, from a rendering made once without
+ * sequence id (wps_json_client_write with has_sequence_id 0: it starts with
+ * '{').  reliable 0: iov[0] = the rendering itself.  reliable non-zero:
+ * iov[0] = `{"sequenceId":<seq>,` written into head (caller-owned, at least
+ * WPS_JSON_SEQ_HEAD_MAX bytes, reusable once the frame is sent) and
+ * iov[1] = the rendering after its '{'; together exactly the rendering with
+ * that sequence id.  *frame_len: the total.  Returns the number of views
+ * (1 or 2), or 0 when `rendered` does not start with '{' (nothing written).
+ */
+size_t wps_json_client_receiver(pbw_bytes rendered, int reliable, uint64_t seq, uint8_t *head,
+                                pbw_bytes iov[2], size_t *frame_len);
+
+/*
+ * Layout of POSIX `struct iovec` (base, then length) without including
+ * <sys/uio.h> here: the library stays freestanding.  Where <sys/uio.h>
+ * exists, pass a wps_iovec array to writev() as `(struct iovec *)`; if you
+ * want the compiler to confirm the layout, check sizeof and offsetof of both
+ * members once in your own code.
+ */
+typedef struct wps_iovec {
+    void *iov_base;
+    size_t iov_len;
+} wps_iovec;
+
+/*
+ * Copies n views into dst[0..n) (the pointers, not the bytes; a const view
+ * becomes a non-const iov_base, as writev() declares it, and is never
+ * written through).  Returns the total length.  dst and src may not
+ * overlap.
+ */
+size_t wps_iovec_of(wps_iovec *dst, const pbw_bytes *src, size_t n);
+
+/*
+ * The AckMessage a service sends back for request *req, when the request
+ * asked for one (has_ack_id, on SendToGroup, Event, JoinGroup, LeaveGroup,
+ * SetGroupState, SubscribeGroupState, UnsubscribeGroupState).  error_name
+ * empty: success.  Otherwise success false and error {error_name,
+ * error_message}; the service's names are "Forbidden",
+ * "InternalServerError" and "Duplicate" (an ack id seen before).
+ * Returns 1 with *out filled (views into the arguments' memory), or 0
+ * (*out untouched) when the request asked for no ack.
+ */
+int wps_ack_for(wps_downstream *out, const wps_upstream *req, pbw_bytes error_name,
+                pbw_bytes error_message);
+
 #ifdef __cplusplus
 }
 #endif

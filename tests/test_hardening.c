@@ -227,7 +227,7 @@ static void len_limit_stream(void)
         p = head;
         st = wps_stream_next(&s, &p, head + sizeof head, &ev);
         CHECK_STATUS(st, PBW_OK);
-        CHECK_EQ(ev.length, L);
+        CHECK_EQ(ev.remaining, L);
         while (left) {
             size_t n = left < sizeof zeros ? (size_t)left : sizeof zeros;
             p = zeros;
@@ -344,7 +344,7 @@ static void split_limits(void)
         wps_stream_init_upstream(&s, &back, scratch, sizeof scratch, head + (uint64_t)L, 0);
         CHECK_STATUS(wps_stream_next(&s, &p, out + head, &ev), PBW_OK);
         CHECK_EQ(ev.type, WPS_EV_PAYLOAD_BEGIN);
-        CHECK_EQ(ev.length, L);
+        CHECK_EQ(ev.remaining, L);
     }
 }
 
