@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # wpspb - Azure Web PubSub protobuf codec.  See README.md.
 #
 #   make            static library and tools (build/)
@@ -5,7 +6,8 @@
 #   make test       unit, golden and malformed-input tests; the differential
 #                   test against libprotobuf runs too when python3-protobuf
 #                   and protoc are installed (REQUIRE_DIFF=1 makes it mandatory)
-#   make install    PREFIX=/usr/local DESTDIR= : headers, library, pkg-config
+#   make install    headers, libraries, pkg-config files, wpsdump (install.mk)
+#   make uninstall
 #   make clean
 
 CC      ?= cc
@@ -14,14 +16,21 @@ WARN    = -std=c99 -Wall -Wextra -Wpedantic -Wconversion
 PREFIX  ?= /usr/local
 B       = build
 
-LIB_SRC = pbwire.c wps_messages.c wps_service.c
-LIB_HDR = pbwire.h wps_messages.h wps_service.h
+# The core, then the optional modules: module NAME is wps_NAME.[ch], built
+# as libwpspb_NAME and installed with wpspb-NAME.pc.  One line per module.
+CORE_SRC = pbwire.c wps_messages.c
+MODULES  = service client
+LIB_SRC = $(CORE_SRC) $(MODULES:%=wps_%.c)
+LIB_HDR = $(LIB_SRC:.c=.h)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
 LIB     = $(B)/libwpspb.a
+LIBS    = $(LIB) $(MODULES:%=$(B)/libwpspb_%.a)
 TOOLS   = $(B)/wpsdump
-VERSION = 0.1.0
+# The version is stated once, in wps_messages.h.
+VERSION := $(shell awk '$$1 ~ /define/ && $$2 == "WPS_VERSION_STRING" { gsub(/"/, "", $$3); print $$3 }' wps_messages.h)
+ABI_VERSION := $(shell awk '$$1 ~ /define/ && $$2 == "WPS_ABI_VERSION" { print $$3 }' wps_messages.h)
 
-all: $(LIB) $(TOOLS)
+all: $(LIBS) $(TOOLS)
 
 $(B):
 	mkdir -p $(B)
@@ -29,15 +38,19 @@ $(B):
 $(B)/%.o: %.c $(LIB_HDR) | $(B)
 	$(CC) $(WARN) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJ)
+$(LIB): $(CORE_SRC:%.c=$(B)/%.o)
 	rm -f $@
-	$(AR) rcs $@ $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/libwpspb_%.a: $(B)/wps_%.o
+	rm -f $@
+	$(AR) rcs $@ $^
 
 $(B)/wps_json.o: tools/wps_json.c tools/wps_json.h $(LIB_HDR) | $(B)
 	$(CC) $(WARN) $(CFLAGS) -c $< -o $@
 
-$(B)/wpsdump: tools/wpsdump.c $(B)/wps_json.o $(LIB) | $(B)
-	$(CC) $(WARN) $(CFLAGS) $< $(B)/wps_json.o $(LIB) -o $@
+$(B)/wpsdump: tools/wpsdump.c $(B)/wps_json.o $(B)/libwpspb_service.a $(LIB) | $(B)
+	$(CC) $(WARN) $(CFLAGS) $< $(B)/wps_json.o $(B)/libwpspb_service.a $(LIB) -o $@
 
 demo: all
 	@echo '--- upstream frames (examples/up.hex) ---'
@@ -47,19 +60,17 @@ demo: all
 
 include tests/tests.mk
 include tests/service.mk
+include tests/client.mk
 include tests/portability.mk
+include tests/mcu/mcu.mk
 include bench/bench.mk
+include examples/examples.mk
 include fuzz/fuzz.mk
+include tests/json_client.mk
+include install.mk
 include bindings/js/js.mk
-
-install: $(LIB)
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(LIB_HDR) $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' wpspb.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wpspb.pc
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo install clean
+.PHONY: all demo clean

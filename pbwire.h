@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pbwire.h - protobuf wire primitives: bounded readers, writers, UTF-8.
  *
@@ -19,6 +20,9 @@
  *     bits beyond 64 in a 10th byte are dropped;
  *   - a tag and a length prefix have at most 5 bytes; a tag keeps the low 32
  *     bits of its varint; a length is never reduced modulo 2^32;
+ *   - a length prefix above PBW_LEN_MAX (2^31 - 17) is an error
+ *     (PBW_E_TOO_BIG), checked before anything else about the value: it is
+ *     libprotobuf's ReadSize limit (INT_MAX minus its 16 slop bytes);
  *   - field number 0 and wire types 6 and 7 are errors;
  *   - a group must end with the end-group tag of its own field number, and
  *     groups nest at most PBW_MAX_DEPTH levels.
@@ -44,10 +48,11 @@ extern "C" {
  * PBW_MAX_DEPTH: how deeply sub-messages and groups may nest below the root
  *   message.  Default 100, libprotobuf's default recursion limit, which is
  *   what conformance needs.  Lowering it (down to 4, the deepest nesting of
- *   the Web PubSub schema's own messages) saves 4 bytes of stack per level
- *   wherever unknown groups are skipped, at the price of rejecting inputs
- *   with deeply nested unknown groups that libprotobuf accepts: a stated
- *   deviation for firmware that can spare no stack.
+ *   the Web PubSub schema's own messages) shrinks wps_stream (29 bits per
+ *   level) and bounds the extra passes over deeply nested unknown groups
+ *   (pbw_skip_field), at the price of rejecting inputs with deeply nested
+ *   unknown groups that libprotobuf accepts: a stated deviation.  The stack
+ *   does not depend on it.
  */
 #ifndef PBW_MAX_DEPTH
 #define PBW_MAX_DEPTH 100
@@ -76,6 +81,17 @@ int memcmp(const void *a, const void *b, size_t n);
 #define PBW_VARINT_MAX 10
 #define PBW_TAG_MAX 5
 
+/*
+ * libprotobuf's size limits, which both directions keep: a length prefix
+ * larger than PBW_LEN_MAX (INT_MAX minus the 16 slop bytes its parser
+ * reserves) is rejected by its ReadSize, and a whole message is at most
+ * INT_MAX bytes (ParseFromArray takes an int; its streams stop at INT_MAX).
+ * The encoders write no message larger than PBW_LEN_MAX, so every length
+ * inside is within the limit too.
+ */
+#define PBW_LEN_MAX 0x7FFFFFEFu
+#define PBW_MSG_MAX 0x7FFFFFFFu
+
 /* Wire types. 6 and 7 do not exist and are rejected. */
 enum pbw_wire_type {
     PBW_WT_VARINT = 0,
@@ -101,7 +117,17 @@ enum pbw_wire_type {
  *   PBW_E_OPEN_GROUP  the first byte of the outermost unclosed group's tag;
  *   PBW_E_UTF8        the first byte of the invalid UTF-8 sequence;
  *   PBW_E_JSON        the byte where the JSON text stops being JSON
- *                     (wps_service.h's validator).
+ *                     (wps_service.h's validator);
+ *   PBW_E_TOO_BIG     the first byte of the length prefix that is too
+ *                     large; for a whole message longer than PBW_MSG_MAX,
+ *                     PBW_MSG_MAX (the first byte past the limit);
+ *   PBW_E_JSON_TYPE, PBW_E_RANGE, PBW_E_BASE64
+ *                     the first byte of the offending JSON value;
+ *   PBW_E_JSON_MISSING the closing brace of the object that lacks it;
+ *   PBW_E_JSON_DUPLICATE the first byte of the repeated key (wps_service.h
+ *                     says where for group state keys).
+ * PBW_E_NO_RENDERING carries no offset unless a JSON request names a type
+ * the protobuf subprotocol has no message for (the type's value).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -117,7 +143,14 @@ enum pbw_wire_type {
     X(PBW_E_UTF8, 10, "string field is not valid UTF-8")                         \
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
     X(PBW_E_ARG, 12, "invalid argument")                                         \
-    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")
+    X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")                   \
+    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)") \
+    X(PBW_E_NO_RENDERING, 15, "the message has no form in the requested protocol") \
+    X(PBW_E_JSON_TYPE, 16, "JSON member has the wrong type or an unsupported value") \
+    X(PBW_E_JSON_MISSING, 17, "required JSON member missing")                    \
+    X(PBW_E_JSON_DUPLICATE, 18, "JSON object has the same member twice")          \
+    X(PBW_E_RANGE, 19, "number out of range, or not an integer")                  \
+    X(PBW_E_BASE64, 20, "string is not canonical padded base64 (RFC 4648)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,
@@ -142,6 +175,32 @@ typedef struct pbw_bytes {
     const uint8_t *ptr;
     size_t len;
 } pbw_bytes;
+
+/*
+ * Views of caller memory, for building messages.  Header-only (static
+ * inline): a program that does not call them carries no code for them.
+ * pbw_str: the NUL-terminated string s without its NUL ({NULL, 0} for a
+ * NULL s); the view lives as long as s.  pbw_mem: n bytes at p.
+ */
+static inline pbw_bytes pbw_str(const char *s)
+{
+    pbw_bytes b;
+    size_t n = 0;
+    if (s)
+        while (s[n])
+            n++;
+    b.ptr = (const uint8_t *)s;
+    b.len = n;
+    return b;
+}
+
+static inline pbw_bytes pbw_mem(const void *p, size_t n)
+{
+    pbw_bytes b;
+    b.ptr = (const uint8_t *)p;
+    b.len = n;
+    return b;
+}
 
 /* ------------------------------------------------------------------------
  * Readers.  All of them: `*p <= end` on entry; never read `end` or beyond;
@@ -169,7 +228,8 @@ pbw_status pbw_read_tag(const uint8_t **p, const uint8_t *end, uint32_t *tag);
  * A length-delimited value: a length prefix of at most 5 bytes, then that
  * many bytes.  *out views the bytes in place (no copy; valid as long as the
  * input is).  Errors: PBW_E_TRUNCATED (end inside the prefix), PBW_E_VARINT
- * (prefix longer than 5 bytes), PBW_E_LENGTH (the bytes run past `end`).
+ * (prefix longer than 5 bytes), PBW_E_TOO_BIG (a length above PBW_LEN_MAX,
+ * whatever follows), PBW_E_LENGTH (the bytes run past `end`).
  */
 pbw_status pbw_read_bytes(const uint8_t **p, const uint8_t *end, pbw_bytes *out);
 
@@ -188,8 +248,10 @@ pbw_status pbw_read_fixed64(const uint8_t **p, const uint8_t *end, uint64_t *v);
  * On failure *p is unchanged and *err_at (which must not be NULL) points at
  * the element that failed, as described with the status codes; the field's
  * own tag for PBW_E_END_GROUP (a stray end-group tag), PBW_E_DEPTH and
- * PBW_E_OPEN_GROUP.  Uses about 4 * PBW_MAX_DEPTH bytes of stack; never
- * recurses.
+ * PBW_E_OPEN_GROUP.  Never recurses; a fixed frame of under 100 bytes
+ * (field numbers of 8 open groups).  Groups nested deeper than 8 levels
+ * cost one more pass over the field per 8 levels: linear time, at most
+ * PBW_MAX_DEPTH / 8 + 1 passes.
  */
 pbw_status pbw_skip_field(const uint8_t **p, const uint8_t *end, unsigned depth,
                           const uint8_t **err_at);
@@ -252,7 +314,8 @@ size_t pbw_utf8_feed(pbw_utf8 *u, const uint8_t *s, size_t n);
 int pbw_utf8_finish(const pbw_utf8 *u);
 
 /* One-shot: 1 if s[0..n) is valid UTF-8.  Otherwise 0, and *bad (if not
- * NULL) is the index of the first byte of the first invalid sequence. */
+ * NULL) is the index of the first byte of the first invalid sequence.
+ * s may be NULL when n is 0 (as in pbw_utf8_feed). */
 int pbw_utf8_valid(const uint8_t *s, size_t n, size_t *bad);
 
 #ifdef __cplusplus

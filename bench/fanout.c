@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/fanout.c - one group message delivered to 10,000 receivers.
  *

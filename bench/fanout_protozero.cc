@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // bench/fanout_protozero.cc - the protozero columns of bench/fanout.c
 // (fanout_protozero.h).  Written as a protozero user would: a pbf_reader
 // pull loop taking zero-copy views, and a pbf_writer with nested writers

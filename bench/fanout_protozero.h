@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/fanout_protozero.h - the protozero columns of bench/fanout.c: what a
  * protozero user writes to turn a SendToGroupMessage frame into the

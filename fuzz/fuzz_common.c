@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_common.c - see fuzz_common.h. */
 #include "fuzz_common.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/fuzz_decode.c - the checks of fuzz_decode_up and fuzz_decode_down:
  * any input through the one-shot decoder, with and without UTF-8 checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_decode.h - the one-shot decoder checks (fuzz_decode.c). */
 #ifndef FUZZ_DECODE_H
 #define FUZZ_DECODE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_decode_down.c - libFuzzer entry: the input is a
  * DownstreamMessage frame; see fuzz_decode.c for what is checked. */
 #include "fuzz_decode.h"

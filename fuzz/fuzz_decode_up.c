@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz/fuzz_decode_up.c - libFuzzer entry: the input is an UpstreamMessage
  * frame; see fuzz_decode.c for what is checked. */
 #include "fuzz_decode.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/fuzz_diff.cc - differential fuzzing against Google's libprotobuf.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/fuzz_roundtrip.c - decode -> encode -> decode.
  *

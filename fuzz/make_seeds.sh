@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz/make_seeds.sh - regenerates the checked-in seed corpora fuzz/corpus/*
 # from the golden and malformed vectors (tests/vectors/*.tsv, hex column)
 # and the first record of each class of the shared corpus

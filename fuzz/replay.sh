@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz/replay.sh DIR HARNESS... - `make fuzz-replay`: runs DIR/replay-HARNESS
 # (a harness linked with replay_main.c) over fuzz/regressions/HARNESS and
 # fuzz/corpus/HARNESS.  "-HARNESS" means: not built here, skipped.

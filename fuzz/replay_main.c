@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz/replay_main.c - a plain main() for the harnesses, linked instead of
  * libFuzzer, so that corpora and regression files can be re-run with any

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fuzz/run_fuzz.sh BUILD_DIR HARNESS... - `make fuzz`: runs each libFuzzer
 # binary BUILD_DIR/lf/HARNESS for FUZZ_SECONDS (one at a time, one process
 # each), with the dictionary and the checked-in seeds; new corpus entries go

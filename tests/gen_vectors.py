@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Hand-designed test vectors: tests/vectors/golden.tsv and malformed.tsv.
 
     /usr/bin/python3 tests/gen_vectors.py
@@ -866,11 +867,16 @@ def malformed_lengths():
         bad(d, 'length', 'past_end_by_one', t + V(3) + b'\x0a\x00', 'PBW_E_LENGTH', 1)
         bad(d, 'length', 'past_end_empty_payload', t + V(1), 'PBW_E_LENGTH', 1)
         bad(d, 'length', 'past_end_large', t + V(1000) + b'\x00' * 10, 'PBW_E_LENGTH', 1)
-        bad(d, 'length', 'near_2pow31', t + V((1 << 31) - 1) + b'\x00', 'PBW_E_LENGTH', 1)
-        bad(d, 'length', 'near_2pow32_ffffffff0f', t + b'\xff\xff\xff\xff\x0f' + b'\x0a\x00', 'PBW_E_LENGTH', 1)
-        bad(d, 'length', 'exactly_2pow32_not_wrapped_to_0', t + b'\x80\x80\x80\x80\x10', 'PBW_E_LENGTH', 1)
-        bad(d, 'length', '2pow32_plus_2_not_wrapped', t + b'\x82\x80\x80\x80\x10' + b'\x0a\x00', 'PBW_E_LENGTH', 1)
-        bad(d, 'length', '5_byte_max_7fffffff', t + b'\xff\xff\xff\xff\x7f', 'PBW_E_LENGTH', 1)
+        bad(d, 'length', 'near_2pow31', t + V((1 << 31) - 1) + b'\x00', 'PBW_E_TOO_BIG', 1)
+        bad(d, 'length', 'near_2pow32_ffffffff0f', t + b'\xff\xff\xff\xff\x0f' + b'\x0a\x00', 'PBW_E_TOO_BIG', 1)
+        bad(d, 'length', 'exactly_2pow32_not_wrapped_to_0', t + b'\x80\x80\x80\x80\x10', 'PBW_E_TOO_BIG', 1)
+        bad(d, 'length', '2pow32_plus_2_not_wrapped', t + b'\x82\x80\x80\x80\x10' + b'\x0a\x00', 'PBW_E_TOO_BIG', 1)
+        # libprotobuf's ReadSize: a length above INT_MAX - 16 fails before
+        # it is compared with what follows; INT_MAX - 16 itself is a length
+        bad(d, 'length', 'limit_2pow31_minus_17', t + V((1 << 31) - 17) + b'\x00', 'PBW_E_LENGTH', 1)
+        bad(d, 'length', 'limit_2pow31_minus_16', t + V((1 << 31) - 16) + b'\x00', 'PBW_E_TOO_BIG', 1)
+        bad(d, 'length', 'limit_2pow31', t + V(1 << 31) + b'\x00', 'PBW_E_TOO_BIG', 1)
+        bad(d, 'length', '5_byte_max_7fffffff', t + b'\xff\xff\xff\xff\x7f', 'PBW_E_TOO_BIG', 1)
         bad(d, 'length', 'near_2pow64_10_bytes', t + b'\xff' * 9 + b'\x01', 'PBW_E_VARINT', 1)
         bad(d, 'length', 'near_2pow64_10_bytes_then_data', t + b'\xfe' + b'\xff' * 8 + b'\x01' + b'\x00' * 4,
             'PBW_E_VARINT', 1)
@@ -879,7 +885,7 @@ def malformed_lengths():
         bad(d, 'length', 'prefix_cut', t + b'\x80', 'PBW_E_TRUNCATED', 1)
         bad(d, 'length', 'prefix_cut_4_bytes', t + b'\xff\xff\xff\xff', 'PBW_E_TRUNCATED', 1)
         bad(d, 'length', 'unknown_field_past_end', T(20, 2) + V(5) + b'abc', 'PBW_E_LENGTH', 2)
-        bad(d, 'length', 'unknown_field_near_2pow32', T(20, 2) + b'\xfe\xff\xff\xff\x0f', 'PBW_E_LENGTH', 2)
+        bad(d, 'length', 'unknown_field_near_2pow32', T(20, 2) + b'\xfe\xff\xff\xff\x0f', 'PBW_E_TOO_BIG', 2)
         bad(d, 'length', 'unknown_field_6_bytes', T(20, 2) + b'\x80\x80\x80\x80\x80\x01', 'PBW_E_VARINT', 2)
         bad(d, 'length', 'inside_unknown_group', G(3, T(1, 2) + V(9) + b'x'), 'PBW_E_LENGTH', 2)
     # inside sub-messages: past the end of the enclosing message, though not of the input
@@ -899,7 +905,7 @@ def malformed_lengths():
             tail = b'cdcd'  # the bytes exist in the input, outside the sub-message
             bad(d, 'length', name + '.past_enclosing_end', data + tail, 'PBW_E_LENGTH', off + len(T(num, 2)))
             data, off = wrap(path, T(num, 2) + b'\xff\xff\xff\xff\x0f')
-            bad(d, 'length', name + '.near_2pow32', data, 'PBW_E_LENGTH', off + len(T(num, 2)))
+            bad(d, 'length', name + '.near_2pow32', data, 'PBW_E_TOO_BIG', off + len(T(num, 2)))
             data, off = wrap(path, T(num, 2) + b'\x80\x80\x80\x80\x80\x00')
             bad(d, 'length', name + '.6_bytes', data, 'PBW_E_VARINT', off + len(T(num, 2)))
             data, off = wrap(path, T(num, 2) + b'\xff' * 9 + b'\x01')

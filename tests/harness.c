@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/harness.c - what the suites and the test programs share: counting,
  * failure reports, hex, the vectors files. */
 #include <stdarg.h>

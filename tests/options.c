@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/options.c - the library built with its compile-time options
  * (WPS_SMALL, WPS_NO_ENCODER, WPS_NO_STREAM): what each build still offers

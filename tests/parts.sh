@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by tests/run_all.sh and tests/portability/run.sh: a test run made
 # of parts, each ending with a line "N passed, M failed", added up into one.
 # Set PART_LOGS (the directory for the parts' logs) before sourcing.

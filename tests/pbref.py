@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Reference side of the tests: libprotobuf, through Debian's python3-protobuf.
 
 Run the scripts with /usr/bin/python3 (Debian's), whose protobuf uses the C++

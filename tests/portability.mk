@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross builds and portability runs, included by the Makefile.
 #   make cross        the library for Cortex-M0+, Cortex-M4 and RV32IMC:
 #                     warning-free, size and worst-case stack tables

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tests/run.c - runs every suite and reports "N passed, M failed". */
 
 #include "test.h"
@@ -13,6 +14,9 @@ int main(void)
         {"vectors", suite_vectors},
         {"stream", suite_stream},
         {"service", suite_service},
+        {"hardening", suite_hardening},
+        {"json-client", suite_json_client},
+        {"build", suite_build},
     };
     size_t i;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test.h - the test harness: checks count as passed or failed, a
  * failure prints where and what, and the runner ends with "N passed, M failed".
@@ -94,6 +95,9 @@ void suite_pbwire(void);
 void suite_messages(void);
 void suite_vectors(void);
 void suite_stream(void);
+void suite_build(void);
 void suite_service(void);
+void suite_hardening(void);
+void suite_json_client(void);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tests/test_vectors.c - the checked-in vectors made by tests/gen_vectors.py
  * (which checked every one of them against libprotobuf and

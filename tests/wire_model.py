@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A second, independent statement of the decoder's contract, in Python.
 
 Given a message descriptor (from protoc) and bytes, `check()` returns what
@@ -64,6 +65,8 @@ def _tag(buf, pos, end):
 
 def _length(buf, pos, end):
     n, p = _varint(buf, pos, end, 5)
+    if n > 0x7FFFFFEF:  # libprotobuf's ReadSize: INT_MAX - 16, before any bound
+        raise Reject('PBW_E_TOO_BIG', pos)
     if n > end - p:
         raise Reject('PBW_E_LENGTH', pos)
     return p, p + n

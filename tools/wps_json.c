@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* wps_json.c - canonical JSON of decoded messages; see wps_json.h. */
 #include "wps_json.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wps_json.h - renders decoded Web PubSub messages as canonical JSON.
  *

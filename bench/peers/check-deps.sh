@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/peers/check-deps.sh [--valgrind] BUILD_DIR
 # Checks what `make bench-peers` needs (bench/README.md lists it) and says
 # exactly what is missing.  Installs nothing.

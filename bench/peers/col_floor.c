@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/peers/col_floor.c - the floors: what no decoder can beat.
  *

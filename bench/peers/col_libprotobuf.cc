@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // bench/peers/col_libprotobuf.cc - Google's libprotobuf (C++), Debian's
 // libprotobuf-dev, with code that protoc --cpp_out generates at build time
 // from shared/spec/webpubsub.proto.

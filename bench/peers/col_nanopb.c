@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/peers/col_nanopb.c - nanopb 0.4 (the generator from Debian's
  * `nanopb` package, the runtime pb_*.c from Debian's source package), built

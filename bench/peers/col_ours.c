@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/peers/col_ours.c - our codec's columns (links ../../pbwire.c and
  * ../../wps_messages.c as they are in the tree).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench/peers/col_protobuf_c.c - protobuf-c (Debian's libprotobuf-c-dev),
  * with code that protoc-c generates at build time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // bench/peers/col_protozero.cc - protozero (Debian's libprotozero-dev,
 // header-only): what a protozero user writes to extract the fields our
 // decoder extracts, and to write them back.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/peers/install-deps.sh [BUILD_DIR] - installs what `make bench-peers`
 # needs, from Debian (bookworm) packages.  Run as root.  `make` never runs
 # this: it only checks (bench/peers/check-deps.sh) and tells.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // bench/peers/main.cc - bench_peers: our codec beside the peer libraries, in
 // one process, on the same corpus messages.  See bench/README.md.
 //

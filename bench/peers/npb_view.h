@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/peers/npb_view.h - the datatype of nanopb.cb's payload callbacks:
  * a zero-copy view of the payload in the input buffer (see col_nanopb.c). */
 #ifndef NPB_VIEW_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/peers/peers.mk - `make bench-peers`: our codec beside libprotobuf,
 # protobuf-c, nanopb and protozero, in one process, on ../shared/corpus.
 # Included by bench/bench.mk.  Everything is built into $(B)/peers; the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/peers/report.py - runs bench_peers (timing) and callgrind
 (instruction counts) on the corpus and writes the markdown result tables
 (bench/RESULTS.md), then prints the short summary table for README.md.

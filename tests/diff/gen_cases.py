@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Differential cases: random messages, perturbed encodings, mutated bytes.
 
     /usr/bin/python3 tests/diff/gen_cases.py --dir up|down --count N --seed S OUT_PREFIX

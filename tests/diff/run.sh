@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The differential test: random, perturbed and mutated messages through
 # libprotobuf (expected JSON or, for rejected bytes, the model's status and
 # offset) and through `wpsdump --lines`; every line must match.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The public API used from C++ (built by `make portability` with g++ and
 // clang++, -Wall -Wextra -Wpedantic -Werror, linked with the library built
 // as C).  Beyond tests/compile_cxx.cpp: the headers next to the standard

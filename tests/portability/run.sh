@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # `make portability`: the unit suites (build/run_tests' sources and flags,
 # from tests/tests.mk) built and run as 32-bit x86, as 32-bit ARM (armhf)
 # and as big-endian s390x, and the headers used from C++ with g++ and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Worst-case stack of every public function, from gcc's -fcallgraph-info=su
 # files (one .ci per object; pass all of a target's together so calls across
 # objects resolve).  Each node carries its own frame ("N bytes (static)",
