@@ -1380,18 +1380,49 @@ void wps_map_begin(wps_map_iter *it, const wps_map *map)
     wire_begin(&it->w, &map->wire);
 }
 
+/* A map entry's key and value: what decode() of M_ENTRY without UTF-8
+ * checks gives (the last of each wins; unknown fields skipped; any error
+ * rejects the entry), in a small frame, since the encoder walks maps four
+ * messages deep. */
+static int entry_read(const uint8_t *p, const uint8_t *end, wps_kv *kv)
+{
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
+    while (p < end) {
+        const uint8_t *at = p, *e;
+        uint32_t tag;
+        pbw_bytes b;
+        if (pbw_read_tag(&p, end, &tag) != PBW_OK)
+            return 0;
+        if (tag == (1 << 3 | PBW_WT_LEN) || tag == (2 << 3 | PBW_WT_LEN)) {
+            if (pbw_read_bytes(&p, end, &b) != PBW_OK)
+                return 0;
+            if (tag >> 3 == 1)
+                kv->key = b;
+            else
+                kv->value = b;
+            continue;
+        }
+        if ((tag & 7) == PBW_WT_END_GROUP)
+            return 0;
+        p = at;
+        if (pbw_skip_field(&p, end, PBW_MAX_DEPTH, &e) != PBW_OK)
+            return 0;
+    }
+    return 1;
+}
+
 int wps_map_next(wps_map_iter *it, wps_kv *kv)
 {
     pbw_bytes b;
-    const uint8_t *err;
 
     if (it->map->entries)
         return it->w.index < it->map->count ? (*kv = it->map->entries[it->w.index++], 1) : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, NULL,
-                   &err) ==
-            PBW_OK)
+        if (entry_read(b.ptr, b.ptr + b.len, kv))
             return 1;
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
     return 0;
 }
 
@@ -1596,7 +1627,7 @@ static int map_step(wps_map_iter *it, wps_kv *kv, int first, unsigned sort)
     return map_next_sorted(it->map, first ? NULL : &prev, kv);
 }
 
-static size_t map_size(unsigned tag, const wps_map *m, sizer *z)
+static NOINLINE size_t map_size(unsigned tag, const wps_map *m, sizer *z)
 {
     wps_map_iter it;
     wps_kv kv;
@@ -1627,18 +1658,19 @@ static size_t map_size(unsigned tag, const wps_map *m, sizer *z)
 
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z);
 
-static size_t item_size(const wps_group_state_item *item, sizer *parent)
+/* An item's sub-messages are sized in the parent's cache, above the
+ * parent's own entries, and forgotten (item_write sizes them again): no
+ * second sizer on the stack under the items iterator.  The schema puts an
+ * item two levels below the root, so the cache holds both. */
+static size_t item_size(const wps_group_state_item *item, sizer *z)
 {
-    sizer z;
-    size_t n;
-    z = *parent;
-    z.n = 0;
-    n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
-    parent->bad |= z.bad;
-    return n;
+    unsigned n = z->n;
+    size_t size = msg_size(&descs[M_ITEM], (const uint8_t *)item, z);
+    z->n = n;
+    return size;
 }
 
-static size_t items_size(unsigned tag, const wps_items *items, sizer *z)
+static NOINLINE size_t items_size(unsigned tag, const wps_items *items, sizer *z)
 {
     wps_items_iter it;
     wps_group_state_item item;
@@ -1805,6 +1837,37 @@ typedef struct writer {
 
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr);
 
+/* Maps and items out of line: their iterators stay off the frames of the
+ * recursion over the schema. */
+static NOINLINE uint8_t *map_write(const wps_map *m, uint8_t *w, unsigned tag, unsigned sort)
+{
+    wps_map_iter it;
+    wps_kv kv;
+    int first = 1;
+    wps_map_begin(&it, m);
+    while (map_step(&it, &kv, first, sort)) {
+        w = put_len(w, tag, entry_body_size(&kv));
+        w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
+        w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
+        first = 0;
+    }
+    return w;
+}
+
+static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag,
+                           unsigned sort);
+
+static NOINLINE uint8_t *items_write(const wps_items *items, uint8_t *w, unsigned tag,
+                                     unsigned sort)
+{
+    wps_items_iter it;
+    wps_group_state_item item;
+    wps_items_begin(&it, items);
+    while (wps_items_next(&it, &item))
+        w = item_write(&item, w, tag, sort);
+    return w;
+}
+
 static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag,
                            unsigned sort)
 {
@@ -1881,32 +1944,14 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
                 w = msg_write(&descs[f->sub], v, w, wr);
             }
             break;
-        case T_MAP: {
-            const wps_map *m = (const wps_map *)(const void *)v;
-            wps_map_iter it;
-            wps_kv kv;
-            int first = 1;
-            if (!m->count)
-                break;
-            wps_map_begin(&it, m);
-            while (map_step(&it, &kv, first, wr->z->sort)) {
-                w = put_len(w, f->tag, entry_body_size(&kv));
-                w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
-                w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
-                first = 0;
-            }
+        case T_MAP:
+            if (((const wps_map *)(const void *)v)->count)
+                w = map_write((const wps_map *)(const void *)v, w, f->tag, wr->z->sort);
             break;
-        }
-        case T_ITEMS: {
-            wps_items_iter it;
-            wps_group_state_item item;
-            if (!((const wps_items *)(const void *)v)->count)
-                break;
-            wps_items_begin(&it, (const wps_items *)(const void *)v);
-            while (wps_items_next(&it, &item))
-                w = item_write(&item, w, f->tag, wr->z->sort);
+        case T_ITEMS:
+            if (((const wps_items *)(const void *)v)->count)
+                w = items_write((const wps_items *)(const void *)v, w, f->tag, wr->z->sort);
             break;
-        }
         default:
             break;
         }

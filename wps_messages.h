@@ -535,8 +535,8 @@ typedef struct wps_downstream {
  * PBW_E_TOO_BIG (a length prefix above PBW_LEN_MAX; or len above
  * PBW_MSG_MAX, at offset PBW_MSG_MAX, before anything else) - exactly
  * when libprotobuf's ParseFromString would fail.  On failure *out is reset
- * to the empty message (kind NONE).  Stack use is bounded (about
- * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
+ * to the empty message (kind NONE).  Stack use is fixed (a few hundred
+ * bytes: see the README's table), whatever the input.
  */
 pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
                                unsigned flags, size_t *err_offset);

@@ -98,5 +98,6 @@ void suite_stream(void);
 void suite_build(void);
 void suite_service(void);
 void suite_hardening(void);
+void suite_json_client(void);
 
 #endif
