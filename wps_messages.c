@@ -3277,13 +3277,18 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
     if (s->state == S_GATHER)
         return stream_gather(s, pp, end, ev);
     if (s->state == S_START) {
-        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN) */
+        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
+         * decoded at once, in place when the whole frame is at hand, or (only
+         * when collecting: the caller lends the scratch buffer for payloads)
+         * after gathering it there */
         if (s->frame_end[0] <= s->scratch_cap) {
-            if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
-                !(s->flags & WPS_STREAM_COLLECT))
-                return stream_whole_frame(s, pp, ev);
-            s->state = S_GATHER;
-            return stream_gather(s, pp, end, ev);
+            if (!(s->flags & WPS_STREAM_COLLECT)) {
+                if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp))
+                    return stream_whole_frame(s, pp, ev);
+            } else {
+                s->state = S_GATHER;
+                return stream_gather(s, pp, end, ev);
+            }
         }
         s->state = S_TAG;
     }

@@ -758,7 +758,7 @@ unsigned wpsjs_sdecode_next(void)
             size_t end;
             s_data = ev.data;
             s_start = (size_t)((ev.chunk.len ? ev.chunk.ptr : s_at) - io.ptr);
-            end = s_start + (size_t)ev.length;
+            end = s_start + (size_t)ev.remaining;
             if (end > s_fed) {
                 if (ev.kind == WPS_DATA_BINARY || ev.kind == WPS_DATA_PROTOBUF) {
                     s_fed = end; /* fed unread: the decoder does not look at these bytes */
