@@ -58,7 +58,7 @@ extern "C" {
  * ------------------------------------------------------------------------
  *
  * This header is the one place that states the version; every build file
- * and manifest reads it or is checked against it (tests/integration).
+ * and manifest reads it or is checked against it (tests/packaging/check.py).
  * WPS_VERSION_NUMBER is 0xMMmmpp, for comparisons in #if.
  *
  * WPS_ABI_VERSION is the number in the shared library's soname
