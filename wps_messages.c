@@ -1924,7 +1924,7 @@ static inline int fast_view(pbw_bytes b, const uint8_t *dst, size_t cap)
     uintptr_t p = (uintptr_t)b.ptr, lo = (uintptr_t)dst;
     return b.len == 0 ||
            (b.len < FAST_VIEW_MAX && b.ptr != NULL &&
-            (dst == NULL || p + b.len <= lo || p - lo >= cap));
+            (dst == NULL || (p < lo ? b.len <= lo - p : p - lo >= cap)));
 }
 
 /* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */
