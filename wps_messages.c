@@ -2098,10 +2098,11 @@ static inline uint8_t *fw_opt_u64(uint8_t *w, unsigned tag, uint64_t v, int has)
 
 static inline int fast_view(pbw_bytes b, const uint8_t *dst, size_t cap)
 {
+    /* Modulo arithmetic: p - lo < cap is "starts inside dst", lo - p < len
+     * is "dst starts inside the view" (both false when dst is NULL). */
     uintptr_t p = (uintptr_t)b.ptr, lo = (uintptr_t)dst;
     return b.len == 0 ||
-           (b.len < FAST_VIEW_MAX && b.ptr != NULL &&
-            (dst == NULL || p + b.len <= lo || p - lo >= cap));
+           (b.len < FAST_VIEW_MAX && b.ptr != NULL && p - lo >= cap && lo - p >= b.len);
 }
 
 /* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */

@@ -211,7 +211,9 @@ typedef struct wps_fanout {
  * used: not NULL.  On PBW_OK the bytes of buf used; on PBW_E_NOSPACE the
  *       bytes needed.
  * Returns PBW_OK; PBW_E_NOSPACE (buf too small, *f unchanged); PBW_E_ARG
- * (msg->has_data and msg->data.kind outside its enum: *f unchanged).
+ * (msg->has_data and msg->data.kind outside its enum, a {NULL, n > 0} view
+ * other than the payload, or buf[0..cap) overlapping a view: *f
+ * unchanged); PBW_E_TOO_BIG (the frame would exceed PBW_LEN_MAX bytes).
  * Costs one encode of everything but the payload.
  */
 pbw_status wps_fanout_prepare(wps_fanout *f, const wps_data_message *msg, uint8_t *buf,
