@@ -1786,6 +1786,12 @@ static pbw_status get_state(jp *p, size_t at, wps_group_state *gs, uint8_t *has)
         count++;
     if (r < 0)
         return st;
+    if (count == 0) {
+        *has = 1;
+        return PBW_OK;
+    }
+    if (p->scratch == NULL)
+        return fail_at(p, at, PBW_E_NOSPACE);
     /* the entries' array, aligned, at the top of what is left */
     top = (size_t)((uintptr_t)(p->scratch + p->hi) % KV_ALIGN);
     if (count > (p->hi - p->lo) / sizeof(wps_kv) ||
@@ -1805,7 +1811,7 @@ static pbw_status get_state(jp *p, size_t at, wps_group_state *gs, uint8_t *has)
         if (e[k - 1].key.len == e[k].key.len &&
             (e[k].key.len == 0 || memcmp(e[k - 1].key.ptr, e[k].key.ptr, e[k].key.len) == 0))
             return fail_at(p, at, PBW_E_JSON_DUPLICATE);
-    gs->entries.entries = count ? e : NULL;
+    gs->entries.entries = e;
     gs->entries.count = count;
     *has = 1;
     return PBW_OK;
