@@ -1053,7 +1053,8 @@ static int bound_add(size_t *acc, size_t len, size_t mult, size_t extra)
 static int data_bound(size_t *acc, const wps_data *d)
 {
     size_t mult = d->kind == WPS_DATA_TEXT ? 6 : d->kind == WPS_DATA_JSON ? 1 : 2;
-    return bound_add(acc, d->bytes.len, mult, 64) && bound_add(acc, d->type_url.len, 2, 64);
+    return bound_add(acc, d->bytes.len, mult, 64) &&
+           (d->kind != WPS_DATA_PROTOBUF || bound_add(acc, d->type_url.len, 2, 64));
 }
 
 static int map_bound(size_t *acc, const wps_map *m)
@@ -1073,17 +1074,21 @@ static int items_bound(size_t *acc, const wps_items *l)
     wps_group_state_item item;
     wps_items_begin(&it, l);
     while (wps_items_next(&it, &item))
-        if (!STR_BOUND(acc, item.connection_id) || !STR_BOUND(acc, item.user_id) ||
-            !bound_add(acc, 1, 1, 128) || !map_bound(acc, &item.state.entries))
+        if (!STR_BOUND(acc, item.connection_id) ||
+            (item.has_user_id && !STR_BOUND(acc, item.user_id)) || !bound_add(acc, 1, 1, 128) ||
+            (item.has_state && !map_bound(acc, &item.state.entries)))
             return 0;
     return 1;
 }
 
-/* An upper bound of the rendering's size; 0 when it does not fit size_t. */
+/* An upper bound of the rendering's size; 0 when it does not fit size_t.
+ * Reads only what the rendering reads: the selected members and the fields
+ * whose has_ flag is set (the rest may be anything). */
 static int down_bound(const wps_downstream *m, const pbw_bytes *uid)
 {
     size_t acc = 256;
     const wps_data_message *d = &m->u.data;
+    const wps_invoke_response *r = &m->u.invoke_response;
     const wps_group_state_list *l =
         m->kind == WPS_DOWN_GROUP_STATE_UPDATE ? &m->u.group_state_update
                                                : &m->u.group_state_snapshot;
@@ -1091,25 +1096,30 @@ static int down_bound(const wps_downstream *m, const pbw_bytes *uid)
         return 0;
     switch (m->kind) {
     case WPS_DOWN_ACK:
-        return STR_BOUND(&acc, m->u.ack.error.name) && STR_BOUND(&acc, m->u.ack.error.message);
+        return !m->u.ack.has_error ||
+               (STR_BOUND(&acc, m->u.ack.error.name) && STR_BOUND(&acc, m->u.ack.error.message));
     case WPS_DOWN_DATA:
-        return STR_BOUND(&acc, d->from) && STR_BOUND(&acc, d->group) &&
-               data_bound(&acc, &d->data) &&
+        return STR_BOUND(&acc, d->from) && (!d->has_group || STR_BOUND(&acc, d->group)) &&
+               (!d->has_data || data_bound(&acc, &d->data)) &&
                (!d->has_stream ||
-                (STR_BOUND(&acc, d->stream.stream_id) && STR_BOUND(&acc, d->stream.error.name) &&
-                 STR_BOUND(&acc, d->stream.error.message) &&
-                 STR_BOUND(&acc, d->stream.error.user_error_code)));
+                (STR_BOUND(&acc, d->stream.stream_id) &&
+                 (!d->stream.has_error ||
+                  (STR_BOUND(&acc, d->stream.error.name) &&
+                   STR_BOUND(&acc, d->stream.error.message) &&
+                   STR_BOUND(&acc, d->stream.error.user_error_code)))));
     case WPS_DOWN_SYSTEM:
         if (m->u.system.kind == WPS_SYSTEM_DISCONNECTED)
             return STR_BOUND(&acc, m->u.system.u.disconnected.reason);
+        if (m->u.system.kind != WPS_SYSTEM_CONNECTED)
+            return 1;
         return STR_BOUND(&acc, m->u.system.u.connected.connection_id) &&
                STR_BOUND(&acc, m->u.system.u.connected.user_id) &&
-               STR_BOUND(&acc, m->u.system.u.connected.reconnection_token);
+               (!m->u.system.u.connected.has_reconnection_token ||
+                STR_BOUND(&acc, m->u.system.u.connected.reconnection_token));
     case WPS_DOWN_INVOKE_RESPONSE:
-        return STR_BOUND(&acc, m->u.invoke_response.invocation_id) &&
-               data_bound(&acc, &m->u.invoke_response.data) &&
-               STR_BOUND(&acc, m->u.invoke_response.error.name) &&
-               STR_BOUND(&acc, m->u.invoke_response.error.message);
+        return STR_BOUND(&acc, r->invocation_id) && (!r->has_data || data_bound(&acc, &r->data)) &&
+               (!r->has_error ||
+                (STR_BOUND(&acc, r->error.name) && STR_BOUND(&acc, r->error.message)));
     case WPS_DOWN_STREAM_ACK:
         return STR_BOUND(&acc, m->u.stream_ack.stream_id);
     case WPS_DOWN_STREAM_NACK:
@@ -1117,8 +1127,9 @@ static int down_bound(const wps_downstream *m, const pbw_bytes *uid)
                STR_BOUND(&acc, m->u.stream_nack.name) && STR_BOUND(&acc, m->u.stream_nack.message);
     case WPS_DOWN_STREAM_CLOSED:
         return STR_BOUND(&acc, m->u.stream_closed.stream_id) &&
-               STR_BOUND(&acc, m->u.stream_closed.error.name) &&
-               STR_BOUND(&acc, m->u.stream_closed.error.message);
+               (!m->u.stream_closed.has_error ||
+                (STR_BOUND(&acc, m->u.stream_closed.error.name) &&
+                 STR_BOUND(&acc, m->u.stream_closed.error.message)));
     case WPS_DOWN_GROUP_STATE_UPDATE:
     case WPS_DOWN_GROUP_STATE_SNAPSHOT:
         return STR_BOUND(&acc, l->group) && items_bound(&acc, &l->items);
@@ -1964,6 +1975,12 @@ static pbw_status get_state(jp *p, size_t at, wps_group_state *gs, uint8_t *has)
         count++;
     if (r < 0)
         return st;
+    if (count == 0) {
+        *has = 1;
+        return PBW_OK;
+    }
+    if (p->scratch == NULL)
+        return fail_at(p, at, PBW_E_NOSPACE);
     /* the entries' array, aligned, at the top of what is left */
     top = (size_t)((uintptr_t)(p->scratch + p->hi) % KV_ALIGN);
     if (count > (p->hi - p->lo) / sizeof(wps_kv) ||
@@ -1983,7 +2000,7 @@ static pbw_status get_state(jp *p, size_t at, wps_group_state *gs, uint8_t *has)
         if (e[k - 1].key.len == e[k].key.len &&
             (e[k].key.len == 0 || memcmp(e[k - 1].key.ptr, e[k].key.ptr, e[k].key.len) == 0))
             return fail_at(p, at, PBW_E_JSON_DUPLICATE);
-    gs->entries.entries = count ? e : NULL;
+    gs->entries.entries = e;
     gs->entries.count = count;
     *has = 1;
     return PBW_OK;

@@ -627,8 +627,9 @@ pbw_status wps_json_client_down_write(const wps_downstream *msg, const pbw_bytes
  *                        an exponent, or too large (the number)
  *   PBW_E_BASE64         binary or protobuf data that is not canonical
  *                        padded base64 (the string)
- *   PBW_E_TRUNCATED ... PBW_E_UTF8  protobuf data whose Any does not parse
- *                        (the data string: the status is libprotobuf's)
+ *   PBW_E_TRUNCATED ... PBW_E_UTF8, PBW_E_TOO_BIG  protobuf data whose Any
+ *                        does not parse (the data string: the status is
+ *                        libprotobuf's)
  *   PBW_E_NOSPACE        the scratch buffer is too small (the string or
  *                        object that did not fit)
  *   PBW_E_ARG            frame NULL with len > 0

@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           st == PBW_E_JSON_DUPLICATE || st == PBW_E_RANGE || st == PBW_E_BASE64 ||
           st == PBW_E_TRUNCATED || st == PBW_E_VARINT || st == PBW_E_FIELD_ZERO ||
           st == PBW_E_WIRE_TYPE || st == PBW_E_LENGTH || st == PBW_E_END_GROUP ||
-          st == PBW_E_OPEN_GROUP))
+          st == PBW_E_OPEN_GROUP || st == PBW_E_TOO_BIG))
         fz_fail(data, size, "undocumented status %s", pbw_status_name(st));
     if (off > size)
         fz_fail(data, size, "offset %zu past the frame", off);

@@ -317,6 +317,17 @@ static void test_up(void)
                                         sizeof(wps_kv) - 1, &used, &off),
                  PBW_E_NOSPACE);
     CHECK_STATUS(wps_json_request_parse(NULL, 3, &m, NULL, 0, NULL, &off), PBW_E_ARG);
+    /* an empty state needs no scratch; a state with entries does */
+    j = "{\"type\":\"setGroupState\",\"group\":\"g\",\"state\":{}}";
+    CHECK_STATUS(wps_json_request_parse((const uint8_t *)j, strlen(j), &m, NULL, 0, &used, &off),
+                 PBW_OK);
+    CHECK(m.u.set_group_state.has_state);
+    CHECK_EQ(m.u.set_group_state.state.entries.count, 0);
+    CHECK_EQ(used, 0);
+    j = "{\"type\":\"setGroupState\",\"group\":\"g\",\"state\":{\"k\":\"v\"}}";
+    CHECK_STATUS(wps_json_request_parse((const uint8_t *)j, strlen(j), &m, NULL, 0, &used, &off),
+                 PBW_E_NOSPACE);
+    CHECK_EQ(off, 44);
 }
 
 void suite_json_client(void)
