@@ -52,7 +52,7 @@ if have pkg-config; then
         # Exports: exactly the functions the installed headers declare.
         sed -n 's/^[A-Za-z_][A-Za-z0-9_ *]*[ *]\(\(pbw\|wps\)_[a-z0-9_]*\)(.*/\1/p' \
             $D/usr/include/wpspb/*.h | sort -u > $W/declared
-        nm -D --defined-only $L/libwpspb.so.0 $L/libwpspb_service.so.0 | awk 'NF == 3 { print $3 }' |
+        nm -D --defined-only $L/libwpspb*.so.0 | awk 'NF == 3 { print $3 }' |
             sort -u > $W/exported
         if [ -s $W/declared ] && cmp -s $W/declared $W/exported; then
             ok "the shared libraries export the $(wc -l < $W/declared) declared functions, nothing else"
