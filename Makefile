@@ -62,9 +62,13 @@ include tests/tests.mk
 include tests/service.mk
 include tests/client.mk
 include tests/portability.mk
+include tests/mcu/mcu.mk
 include bench/bench.mk
+include examples/examples.mk
 include fuzz/fuzz.mk
+include tests/json_client.mk
 include install.mk
+include bindings/js/js.mk
 
 clean:
 	rm -rf $(B)

@@ -48,10 +48,11 @@ extern "C" {
  * PBW_MAX_DEPTH: how deeply sub-messages and groups may nest below the root
  *   message.  Default 100, libprotobuf's default recursion limit, which is
  *   what conformance needs.  Lowering it (down to 4, the deepest nesting of
- *   the Web PubSub schema's own messages) saves 4 bytes of stack per level
- *   wherever unknown groups are skipped, at the price of rejecting inputs
- *   with deeply nested unknown groups that libprotobuf accepts: a stated
- *   deviation for firmware that can spare no stack.
+ *   the Web PubSub schema's own messages) shrinks wps_stream (29 bits per
+ *   level) and bounds the extra passes over deeply nested unknown groups
+ *   (pbw_skip_field), at the price of rejecting inputs with deeply nested
+ *   unknown groups that libprotobuf accepts: a stated deviation.  The stack
+ *   does not depend on it.
  */
 #ifndef PBW_MAX_DEPTH
 #define PBW_MAX_DEPTH 100
@@ -119,7 +120,14 @@ enum pbw_wire_type {
  *                     (wps_service.h's validator);
  *   PBW_E_TOO_BIG     the first byte of the length prefix that is too
  *                     large; for a whole message longer than PBW_MSG_MAX,
- *                     PBW_MSG_MAX (the first byte past the limit).
+ *                     PBW_MSG_MAX (the first byte past the limit);
+ *   PBW_E_JSON_TYPE, PBW_E_RANGE, PBW_E_BASE64
+ *                     the first byte of the offending JSON value;
+ *   PBW_E_JSON_MISSING the closing brace of the object that lacks it;
+ *   PBW_E_JSON_DUPLICATE the first byte of the repeated key (wps_service.h
+ *                     says where for group state keys).
+ * PBW_E_NO_RENDERING carries no offset unless a JSON request names a type
+ * the protobuf subprotocol has no message for (the type's value).
  */
 #define PBW_STATUS_LIST(X)                                                       \
     X(PBW_OK, 0, "ok")                                                           \
@@ -136,7 +144,13 @@ enum pbw_wire_type {
     X(PBW_E_NOSPACE, 11, "output buffer too small")                              \
     X(PBW_E_ARG, 12, "invalid argument")                                         \
     X(PBW_E_JSON, 13, "payload is not valid JSON (RFC 8259)")                   \
-    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)")
+    X(PBW_E_TOO_BIG, 14, "length or size over the limit (2^31 - 17 for a protobuf length, as libprotobuf)") \
+    X(PBW_E_NO_RENDERING, 15, "the message has no form in the requested protocol") \
+    X(PBW_E_JSON_TYPE, 16, "JSON member has the wrong type or an unsupported value") \
+    X(PBW_E_JSON_MISSING, 17, "required JSON member missing")                    \
+    X(PBW_E_JSON_DUPLICATE, 18, "JSON object has the same member twice")          \
+    X(PBW_E_RANGE, 19, "number out of range, or not an integer")                  \
+    X(PBW_E_BASE64, 20, "string is not canonical padded base64 (RFC 4648)")
 
 typedef enum pbw_status {
 #define PBW__ENUM(name, value, text) name = value,
@@ -161,6 +175,32 @@ typedef struct pbw_bytes {
     const uint8_t *ptr;
     size_t len;
 } pbw_bytes;
+
+/*
+ * Views of caller memory, for building messages.  Header-only (static
+ * inline): a program that does not call them carries no code for them.
+ * pbw_str: the NUL-terminated string s without its NUL ({NULL, 0} for a
+ * NULL s); the view lives as long as s.  pbw_mem: n bytes at p.
+ */
+static inline pbw_bytes pbw_str(const char *s)
+{
+    pbw_bytes b;
+    size_t n = 0;
+    if (s)
+        while (s[n])
+            n++;
+    b.ptr = (const uint8_t *)s;
+    b.len = n;
+    return b;
+}
+
+static inline pbw_bytes pbw_mem(const void *p, size_t n)
+{
+    pbw_bytes b;
+    b.ptr = (const uint8_t *)p;
+    b.len = n;
+    return b;
+}
 
 /* ------------------------------------------------------------------------
  * Readers.  All of them: `*p <= end` on entry; never read `end` or beyond;
@@ -208,8 +248,10 @@ pbw_status pbw_read_fixed64(const uint8_t **p, const uint8_t *end, uint64_t *v);
  * On failure *p is unchanged and *err_at (which must not be NULL) points at
  * the element that failed, as described with the status codes; the field's
  * own tag for PBW_E_END_GROUP (a stray end-group tag), PBW_E_DEPTH and
- * PBW_E_OPEN_GROUP.  Uses about 4 * PBW_MAX_DEPTH bytes of stack; never
- * recurses.
+ * PBW_E_OPEN_GROUP.  Never recurses; a fixed frame of under 100 bytes
+ * (field numbers of 8 open groups).  Groups nested deeper than 8 levels
+ * cost one more pass over the field per 8 levels: linear time, at most
+ * PBW_MAX_DEPTH / 8 + 1 passes.
  */
 pbw_status pbw_skip_field(const uint8_t **p, const uint8_t *end, unsigned depth,
                           const uint8_t **err_at);

@@ -38,6 +38,14 @@
  * Statuses are pbw_status (pbwire.h).  PBW_E_NOSPACE always reports the size
  * needed, and nothing is written when it is returned.
  *
+ * Views: {NULL, 0} is the empty view everywhere; {NULL, n > 0} is
+ * PBW_E_ARG wherever the bytes would be read (the one exception: a payload
+ * not in memory, where a function says so).  Output buffers must not
+ * overlap any input view: each function checks the views it reads against
+ * dst[0..cap) before writing and refuses an overlap with PBW_E_ARG, nothing
+ * written.  Sizes never wrap: a rendering whose size would pass SIZE_MAX
+ * is PBW_E_TOO_BIG (reachable on 32-bit targets only).
+ *
  * Building: wps_service.c needs pbwire.c and wps_messages.c, the latter with
  * its encoder (not built with WPS_NO_ENCODER: the fan-out uses
  * wps_downstream_encode_split).  Same rules as the rest of the library: C99,
@@ -311,7 +319,8 @@ pbw_status wps_json_validate(const uint8_t *s, size_t n, size_t *err_offset);
  * when msg->has_sequence_id).  from_user_id: NULL, or the sender's user id
  * for "fromUserId" (the protobuf DataMessage has no such field; the service
  * knows it).
- * Returns PBW_OK and *size; PBW_E_UTF8 (a string - from, group, the text,
+ * Returns PBW_OK and *size; PBW_E_TOO_BIG (the size would pass SIZE_MAX,
+ * possible on 32-bit targets); PBW_E_UTF8 (a string - from, group, the text,
  * fromUserId, a stream string - is not valid UTF-8: possible after
  * WPS_DECODE_NO_UTF8); PBW_E_JSON, PBW_E_DEPTH or PBW_E_UTF8 (a JSON payload
  * that wps_json_validate rejects); PBW_E_ARG (a kind outside its enum, or a
@@ -325,7 +334,9 @@ pbw_status wps_json_client_size(const wps_data_message *msg, const pbw_bytes *fr
 /*
  * Writes that message into dst[0..cap).  The same checks and statuses as
  * wps_json_client_size, plus PBW_E_NOSPACE (*written is then the size
- * needed; nothing written).  On PBW_OK *written is exactly what
+ * needed; nothing written), PBW_E_ARG when dst[0..cap) overlaps one of
+ * msg's views or *from_user_id (nothing written), and PBW_E_TOO_BIG when
+ * the size would pass SIZE_MAX.  On PBW_OK *written is exactly what
  * wps_json_client_size gives.  dst may be NULL when cap is 0.
  */
 pbw_status wps_json_client_write(const wps_data_message *msg, const pbw_bytes *from_user_id,
@@ -437,16 +448,260 @@ typedef struct wps_cloudevent_conn {
  * The request line, Host and the blank line that ends the headers are
  * yours.  Not carried over from the EventMessage, because the reference
  * defines no header for them: ack_id (the service acks), metadata, stream.
- * Every value is checked to be a valid HTTP field value: a control
- * character (CR, LF, NUL, ... other than tab) in the event name or a
- * connection field would let a client inject headers, and is refused.
+ *
+ * Every ce- value is a CloudEvents String written as the CloudEvents HTTP
+ * binding 1.0.2 (section 3.1.3.2) requires: each byte of a space, '"', '%'
+ * or a character outside U+0021..U+007E is percent-encoded as %XY
+ * (upper-case hex), so a receiver that percent-decodes gets the value back
+ * exactly - spaces at either end included - and no value can break out of
+ * its line.  Values must be valid UTF-8 (PBW_E_UTF8) without the characters
+ * a CloudEvents String may not hold (PBW_E_ARG): controls U+0000..U+001F
+ * (tab included) and U+007F..U+009F, noncharacters.  ce-source is a URI
+ * reference: hub and connection id are its path segments, so a byte of
+ * theirs that is not an RFC 3986 pchar ('/', '?', '#', '%', non-ASCII...)
+ * is first %XY in the URI, and that '%' then %25 in the header: hub "a/b"
+ * gives "ce-source: /hubs/a%252Fb/client/...", which decodes to the URI
+ * "/hubs/a%2Fb/client/...".  Content-Type and WebHook-Request-Origin are
+ * plain HTTP field values, written as they are: no control character but
+ * tab, no space or tab at either end (PBW_E_ARG).
+ *
  * Returns PBW_OK (*written: bytes written), PBW_E_NOSPACE (*written: bytes
- * needed), or PBW_E_ARG (a value with a control character, or a body
- * without a content type; *written 0).  dst may be NULL when cap is 0.
+ * needed), PBW_E_UTF8 or PBW_E_ARG (a value as above, a {NULL, n > 0} view,
+ * a body without a content type, or dst[0..cap) overlapping a value;
+ * *written 0), PBW_E_TOO_BIG (the size would pass SIZE_MAX: 32-bit only).
+ * dst may be NULL when cap is 0.
  */
 pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes event,
                                   const wps_body *body, uint8_t *dst, size_t cap,
                                   size_t *written);
+
+/* ------------------------------------------------------------------------
+ * 5. The json subprotocols both ways: every message
+ * ------------------------------------------------------------------------
+ *
+ * json.webpubsub.azure.v1 and json.reliable.webpubsub.azure.v1, as
+ * Microsoft's references for them and the official client
+ * (@azure/web-pubsub-client 1.1.0: its JSON protocols' writeMessage and
+ * parseMessages) define them.  Both subprotocols share one shape; what the
+ * reliable one adds (sequenceId, reconnectionToken) is rendered when the
+ * message has it (its has_ flag).
+ *
+ * Downstream (service to client): every DownstreamMessage, one JSON object,
+ * members in this order, no whitespace, strings and data exactly as in
+ * section 2:
+ *
+ *   ack             {"type":"ack","ackId":N,"success":B
+ *                    [,"error":{"name":S,"message":S}]}            has_error
+ *   data            section 2's rendering (wps_json_client_write)
+ *   system          {"type":"system","event":"connected","userId":S,
+ *                    "connectionId":S[,"reconnectionToken":S]}
+ *                   {"type":"system","event":"disconnected","message":S}
+ *                   (the DisconnectedMessage's reason is "message")
+ *   pong            {"type":"pong"}
+ *   invokeResponse  {"type":"invokeResponse","invocationId":S,"success":B
+ *                    [,"dataType":..,"data":..]                     has_data
+ *                    [,"error":{"name":S,"message":S}]}             has_error
+ *   streamAck       {"type":"streamAck","streamId":S,"expectedSequenceId":N}
+ *   streamNack      {"type":"streamNack","streamId":S,"name":S,"message":S,
+ *                    "expectedSequenceId":N}
+ *   streamClosed    {"type":"streamClosed","streamId":S
+ *                    [,"error":{"name":S,"message":S}]}             has_error
+ *   group state     {["sequenceId":N,]"type":"groupStateUpdate" (or
+ *                    "groupStateSnapshot"),"group":S,"items":[
+ *                    {"connectionId":S[,"userId":S][,"state":{"k":"v",..}],
+ *                     "updatedAt":N},..]}
+ *
+ * Numbers are exact decimal integers, whatever their size: a sequence id or
+ * ack id above 2^53 is written as the number it is, and JavaScript readers
+ * (JSON.parse, the official client) round it to a nearby double; keep ids
+ * below 2^53 for them.  updatedAt is signed.  A state map's entries are
+ * written in their order, repeated keys included: a JSON reader keeps the
+ * last one, which is also the one protobuf keeps.
+ *
+ * No rendering, and nothing written: metadata maps (DataMessage,
+ * InvokeResponseMessage) have no json form and are left out, as in
+ * section 2.  A message of kind NONE, or a SystemMessage of kind NONE, has
+ * no form at all: PBW_E_NO_RENDERING.
+ *
+ * The official client (1.1.0) drops a data message or an invoke response
+ * whose json payload is the JSON value null (its parsePayload takes null
+ * for "unsupported"): rendered as the reference says, it never reaches
+ * that client's handlers.
+ *
+ * Fan-out: group state messages, like data messages, put sequenceId first,
+ * so wps_json_client_seq_head() works for both.
+ */
+
+/*
+ * The exact size of *msg's json rendering.  from_user_id: as in section 2
+ * (used for data messages only; may be NULL).
+ * Returns PBW_OK and *size; PBW_E_NO_RENDERING (see above); PBW_E_UTF8 (a
+ * string is not valid UTF-8); PBW_E_JSON, PBW_E_DEPTH (a json payload that
+ * wps_json_validate rejects); PBW_E_ARG (a data kind outside its enum, a
+ * view {NULL, n > 0}, or views so long that the size could pass SIZE_MAX:
+ * the bound is checked before counting, so no count ever wraps).  *size is
+ * 0 on failure.  O(message).
+ */
+pbw_status wps_json_client_down_size(const wps_downstream *msg, const pbw_bytes *from_user_id,
+                                     size_t *size);
+
+/*
+ * Writes *msg's json rendering into dst[0..cap): the statuses of
+ * wps_json_client_down_size, plus PBW_E_NOSPACE (*written is then the size
+ * needed; nothing written).  dst may be NULL when cap is 0; it must not
+ * overlap any view of *msg (the size was counted from them).
+ */
+pbw_status wps_json_client_down_write(const wps_downstream *msg, const pbw_bytes *from_user_id,
+                                      uint8_t *dst, size_t cap, size_t *written);
+
+/*
+ * Upstream (client to service): one JSON request frame into the same
+ * wps_upstream the protobuf decoder fills, so a gateway handles every
+ * client through one path.  The requests, by "type":
+ *
+ *   joinGroup, leaveGroup, subscribeGroupState, unsubscribeGroupState
+ *                    group (required), ackId
+ *   sendToGroup      group (required), ackId, noEcho, dataType + data,
+ *                    stream {streamId (required), idleTimeoutMs}
+ *   event            event (required), ackId, dataType + data, stream
+ *   sequenceAck      sequenceId (required)
+ *   ping             -
+ *   invoke           invocationId (required), target ("event" if given),
+ *                    event, dataType + data, stream  -> WPS_UP_INVOKE_EVENT
+ *   cancelInvocation invocationId (required)
+ *   streamData       streamId (required), streamSequenceId, dataType + data
+ *   streamEnd        streamId (required), error {message, userErrorCode}
+ *   setGroupState    group (required), ackId, state {"key":"value",..}
+ *                    (absent or null: has_state 0, clear the state)
+ *
+ * dataType + data -> wps_data (has_data set when data is given):
+ *   "text"      data is a JSON string                 -> TEXT
+ *   "json"      data is any JSON value: bytes is a view of its text in the
+ *               frame, exactly as sent (checked JSON)  -> JSON
+ *               (also when data comes without dataType: the reference's
+ *               default)
+ *   "binary"    data is canonical padded base64        -> BINARY
+ *   "protobuf"  data is padded base64 of a serialised google.protobuf.Any,
+ *               parsed as libprotobuf does (type_url, value; unknown fields
+ *               skipped)                               -> PROTOBUF
+ * dataType without data: PBW_E_JSON_MISSING.  data null is the JSON value
+ * null (dataType json or none; other types reject it: PBW_E_JSON_TYPE).
+ *
+ * Rules.  The frame must be one JSON object (RFC 8259, exactly the grammar
+ * of wps_json_validate, UTF-8 checked first).  A member whose value is
+ * null counts as absent (data excepted, above).  Members a request does
+ * not use are ignored (their grammar is still checked), as the service
+ * ignores them.  Member names
+ * and string values may use any JSON escape.  Ids (ackId, sequenceId,
+ * streamSequenceId) are integers 0..2^64-1 and idleTimeoutMs 0..2^32-1,
+ * written without sign, fraction or exponent (what JSON.stringify writes
+ * for them).
+ *
+ * Memory.  Nothing is allocated.  A string without escapes is a view into
+ * the frame; a string with escapes, and base64's bytes, are decoded into
+ * the scratch buffer you lend (from its start), and a state map's entries
+ * (a wps_kv array, sorted by key) are placed at its end.  Every view in
+ * *out points into frame or scratch, which must outlive the use of *out
+ * and must not overlap.  WPS_JSON_REQUEST_SCRATCH(len) bytes are always
+ * enough for a frame of len bytes; most frames need none at all.
+ *
+ * Errors, each with the byte offset in frame (err_offset; len on success):
+ *   PBW_E_UTF8           invalid UTF-8 (the first bad byte), or a \u escape
+ *                        of a lone surrogate in a string we decode (its
+ *                        backslash)
+ *   PBW_E_JSON, PBW_E_DEPTH   not JSON (where it stops being JSON), nesting
+ *                        deeper than WPS_JSON_MAX_DEPTH
+ *   PBW_E_JSON_TYPE      not an object at the top, a member of the wrong
+ *                        JSON type, an unknown "type", dataType or target
+ *                        (the value's first byte)
+ *   PBW_E_NO_RENDERING   a request with no protobuf form ("invokeResponse":
+ *                        a client answering the service's invocation; the
+ *                        type's value)
+ *   PBW_E_JSON_MISSING   a required member absent or null (the closing
+ *                        brace of its object)
+ *   PBW_E_JSON_DUPLICATE a member given twice (its second key); for state
+ *                        keys, the state object's '{'
+ *   PBW_E_RANGE          an id that is negative, fractional, written with
+ *                        an exponent, or too large (the number)
+ *   PBW_E_BASE64         binary or protobuf data that is not canonical
+ *                        padded base64 (the string)
+ *   PBW_E_TRUNCATED ... PBW_E_UTF8  protobuf data whose Any does not parse
+ *                        (the data string: the status is libprotobuf's)
+ *   PBW_E_NOSPACE        the scratch buffer is too small (the string or
+ *                        object that did not fit)
+ *   PBW_E_ARG            frame NULL with len > 0
+ * Grammar and UTF-8 errors of the whole frame come first; the other errors
+ * in the order of the checks.  On failure *out is the empty message.
+ *
+ * Round trip: *out encodes with wps_upstream_encode and decodes back to the
+ * same values.
+ *
+ * frame:        the frame, len bytes (NULL when len is 0); not modified.
+ * scratch:      caller-owned, scratch_cap bytes; may be NULL when 0.
+ * scratch_used: may be NULL; on PBW_OK the bytes of scratch in use.
+ * err_offset:   may be NULL.
+ * O(len) but for state maps (O(n log n) in their entries); no recursion;
+ * stack use is WPS_JSON_MAX_DEPTH / 8 bytes plus a few hundred.
+ */
+pbw_status wps_json_request_parse(const uint8_t *frame, size_t len, wps_upstream *out,
+                                  uint8_t *scratch, size_t scratch_cap, size_t *scratch_used,
+                                  size_t *err_offset);
+
+/* A scratch size always enough for a request frame of len bytes: its bytes,
+ * plus one map entry per 6 bytes (the shortest state entry, `"":"",`) and
+ * alignment.  (For static buffers; a len near SIZE_MAX / 4 overflows it.) */
+#define WPS_JSON_REQUEST_SCRATCH(len) \
+    ((len) + ((len) / 6 + 2) * sizeof(wps_kv))
+
+/* ------------------------------------------------------------------------
+ * 6. Gateway steps: per-receiver JSON frames, writev(), the sender's ack
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One json subprotocol receiver's frame, from a rendering made once without
+ * sequence id (wps_json_client_write with has_sequence_id 0: it starts with
+ * '{').  reliable 0: iov[0] = the rendering itself.  reliable non-zero:
+ * iov[0] = `{"sequenceId":<seq>,` written into head (caller-owned, at least
+ * WPS_JSON_SEQ_HEAD_MAX bytes, reusable once the frame is sent) and
+ * iov[1] = the rendering after its '{'; together exactly the rendering with
+ * that sequence id.  *frame_len: the total.  Returns the number of views
+ * (1 or 2), or 0 when `rendered` does not start with '{' (nothing written).
+ */
+size_t wps_json_client_receiver(pbw_bytes rendered, int reliable, uint64_t seq, uint8_t *head,
+                                pbw_bytes iov[2], size_t *frame_len);
+
+/*
+ * Layout of POSIX `struct iovec` (base, then length) without including
+ * <sys/uio.h> here: the library stays freestanding.  Where <sys/uio.h>
+ * exists, pass a wps_iovec array to writev() as `(struct iovec *)`; if you
+ * want the compiler to confirm the layout, check sizeof and offsetof of both
+ * members once in your own code.
+ */
+typedef struct wps_iovec {
+    void *iov_base;
+    size_t iov_len;
+} wps_iovec;
+
+/*
+ * Copies n views into dst[0..n) (the pointers, not the bytes; a const view
+ * becomes a non-const iov_base, as writev() declares it, and is never
+ * written through).  Returns the total length.  dst and src may not
+ * overlap.
+ */
+size_t wps_iovec_of(wps_iovec *dst, const pbw_bytes *src, size_t n);
+
+/*
+ * The AckMessage a service sends back for request *req, when the request
+ * asked for one (has_ack_id, on SendToGroup, Event, JoinGroup, LeaveGroup,
+ * SetGroupState, SubscribeGroupState, UnsubscribeGroupState).  error_name
+ * empty: success.  Otherwise success false and error {error_name,
+ * error_message}; the service's names are "Forbidden",
+ * "InternalServerError" and "Duplicate" (an ack id seen before).
+ * Returns 1 with *out filled (views into the arguments' memory), or 0
+ * (*out untouched) when the request asked for no ack.
+ */
+int wps_ack_for(wps_downstream *out, const wps_upstream *req, pbw_bytes error_name,
+                pbw_bytes error_message);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,9 @@
  *   stream1460    the streaming decoder fed in 1,460-byte chunks (a TCP
  *                 segment's payload), payload chunks handed to a sink that
  *                 only counts them, as a forwarding caller would
+ *   stream100     the same in 100-byte chunks (a small firmware receive
+ *                 buffer, WebSocket continuation frames): frames that do not
+ *                 fit one chunk
  *   encode        wps_*_encode from structs decoded beforehand
  * Each figure is ns per message: the minimum and the median of --reps
  * repetitions (default 5) of at least --ms milliseconds (default 200).
@@ -150,6 +153,16 @@ NOINLINE static uint64_t run_stream(const corpus *c)
     return sum;
 }
 
+NOINLINE static uint64_t run_stream100(const corpus *c)
+{
+    uint64_t sum = 0;
+    size_t i;
+    any_msg m;
+    for (i = 0; i < c->count; i++)
+        sum += stream_one(c, i, &m, 100);
+    return sum;
+}
+
 NOINLINE static uint64_t run_encode(const corpus *c)
 {
     uint64_t sum = 0;
@@ -164,8 +177,9 @@ NOINLINE static uint64_t run_encode(const corpus *c)
     return sum;
 }
 
-enum { COL_DECODE, COL_NOUTF8, COL_STREAM, COL_ENCODE, NCOLS };
-static const char *const col_names[NCOLS] = {"decode", "decode-noutf8", "stream1460", "encode"};
+enum { COL_DECODE, COL_NOUTF8, COL_STREAM, COL_STREAM100, COL_ENCODE, NCOLS };
+static const char *const col_names[NCOLS] = {"decode", "decode-noutf8", "stream1460",
+                                             "stream100", "encode"};
 
 static uint64_t run(int col, const corpus *c)
 {
@@ -176,6 +190,8 @@ static uint64_t run(int col, const corpus *c)
         return run_decode(c, WPS_DECODE_NO_UTF8);
     case COL_STREAM:
         return run_stream(c);
+    case COL_STREAM100:
+        return run_stream100(c);
     default:
         return run_encode(c);
     }
@@ -212,7 +228,7 @@ static int verify(corpus *c)
         }
         c->decoded[i] = m;
         /* streaming: the same fields, payload passed through as chunks */
-        if (stream_one(c, i, &m, 1460) == 0) {
+        if (stream_one(c, i, &m, 1460) == 0 || stream_one(c, i, &m, 100) == 0) {
             fprintf(stderr, "%s #%zu: streaming decode failed\n", c->name, i);
             return 0;
         }
@@ -314,9 +330,9 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    printf("%-24s %6s %7s | %-15s %-15s %-15s %-15s | %s\n", "class", "msgs", "avg B",
-           "decode min/med", "noutf8 min/med", "stream min/med", "encode min/med",
-           "stream/decode");
+    printf("%-24s %6s %7s | %-15s %-15s %-15s %-15s %-15s | %s\n", "class", "msgs", "avg B",
+           "decode min/med", "noutf8 min/med", "stream min/med", "stream100 m/m",
+           "encode min/med", "stream/decode 1460 100");
     for (i = 0; i < nclasses; i++) {
         corpus c;
         double mn[NCOLS], md[NCOLS];
@@ -332,7 +348,8 @@ int main(int argc, char **argv)
         printf("%-24s %6zu %7.0f |", c.name, c.count, (double)c.bytes / (double)c.count);
         for (k = 0; k < NCOLS; k++)
             printf(" %6.1f/%-8.1f", mn[k], md[k]);
-        printf(" | %5.2fx\n", md[COL_STREAM] / md[COL_DECODE]);
+        printf(" | %5.2fx %5.2fx\n", md[COL_STREAM] / md[COL_DECODE],
+               md[COL_STREAM100] / md[COL_DECODE]);
         fflush(stdout);
     }
     return 0;

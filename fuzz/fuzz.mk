@@ -16,7 +16,7 @@
 # the tree, and new corpus entries go to $(B)/fuzz/corpus, never fuzz/corpus.
 
 FUZZ_B         = $(B)/fuzz
-FUZZ_HARNESSES ?= fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_diff fuzz_client
+FUZZ_HARNESSES ?= fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_diff fuzz_json_in fuzz_client
 FUZZ_SECONDS   ?= 60
 FUZZ_MAX_LEN   ?= 4096
 FUZZ_ARGS      ?=
@@ -35,8 +35,9 @@ FUZZ_SRC_fuzz_decode_up   = fuzz/fuzz_decode_up.c fuzz/fuzz_decode.c $(FUZZ_COMM
 FUZZ_SRC_fuzz_decode_down = fuzz/fuzz_decode_down.c fuzz/fuzz_decode.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_roundtrip   = fuzz/fuzz_roundtrip.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_stream      = fuzz/fuzz_stream.c $(FUZZ_COMMON)
+FUZZ_SRC_fuzz_json_in     = fuzz/fuzz_json_in.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_client      = fuzz/fuzz_client.c $(FUZZ_COMMON)
-FUZZ_C_HARNESSES = fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_client
+FUZZ_C_HARNESSES = fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_json_in fuzz_client
 
 # ---- libFuzzer builds ----------------------------------------------------
 

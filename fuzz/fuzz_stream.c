@@ -77,7 +77,7 @@ static int on_event(sink *k, const wps_stream_event *ev, const fz_msg *m, const 
             FAIL("stream: PAYLOAD_BEGIN with data %p (struct %p) and kind %d",
                  (void *)ev->data, (const void *)m, (int)ev->kind);
         k->len = 0;
-        k->expect = ev->length;
+        k->expect = ev->remaining;
         k->data = ev->data;
         k->ended = 0;
         /* BEGIN may carry the payload's first bytes: {NULL, 0} for none */
@@ -99,13 +99,13 @@ static int on_event(sink *k, const wps_stream_event *ev, const fz_msg *m, const 
             FAIL("stream: payload bytes {%p, %zu} not a non-empty view into the call's input "
                  "[%p, %p)", (const void *)ev->chunk.ptr, ev->chunk.len, (const void *)lo,
                  (const void *)hi);
-        if (ev->length != k->expect - k->len)
+        if (ev->remaining != k->expect - k->len)
             FAIL("stream: event %d says %llu bytes to come, the payload has %llu left",
                  (int)ev->type,
-                 (unsigned long long)ev->length, (unsigned long long)(k->expect - k->len));
-        if (ev->chunk.len > ev->length)
+                 (unsigned long long)ev->remaining, (unsigned long long)(k->expect - k->len));
+        if (ev->chunk.len > ev->remaining)
             FAIL("stream: %zu payload bytes, only %llu to come", ev->chunk.len,
-                 (unsigned long long)ev->length);
+                 (unsigned long long)ev->remaining);
         if (k->len + ev->chunk.len > k->cap) {
             k->cap = (k->len + ev->chunk.len) * 2;
             k->buf = (uint8_t *)realloc(k->buf, k->cap);

@@ -587,6 +587,27 @@ static void test_every_status(void)
     st = wps_json_validate((const uint8_t *)"[1,]", 4, &off);
     CHECK_STATUS(st, PBW_E_JSON);
     seen[st] = 1;
+    /* the json subprotocol's requests and renderings (wps_service.h §5) */
+    {
+        static const struct {
+            const char *json;
+            pbw_status want;
+        } json_cases[] = {
+            {"{\"type\":\"invokeResponse\"}", PBW_E_NO_RENDERING},
+            {"{\"type\":1}", PBW_E_JSON_TYPE},
+            {"{\"type\":\"joinGroup\"}", PBW_E_JSON_MISSING},
+            {"{\"type\":\"ping\",\"type\":\"ping\"}", PBW_E_JSON_DUPLICATE},
+            {"{\"type\":\"sequenceAck\",\"sequenceId\":-1}", PBW_E_RANGE},
+            {"{\"type\":\"event\",\"event\":\"e\",\"dataType\":\"binary\",\"data\":\"A\"}",
+             PBW_E_BASE64},
+        };
+        for (i = 0; i < sizeof json_cases / sizeof json_cases[0]; i++) {
+            st = wps_json_request_parse((const uint8_t *)json_cases[i].json,
+                                        strlen(json_cases[i].json), &m, NULL, 0, NULL, &off);
+            CHECK_STATUS(st, json_cases[i].want);
+            seen[st] = 1;
+        }
+    }
     for (i = 0; i < PBW_STATUS_COUNT; i++) {
         test_context("every status: %s", pbw_status_name((pbw_status)i));
         CHECK(seen[i]);

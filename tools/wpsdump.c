@@ -27,6 +27,15 @@
  *   cloudevent   for an EventMessage (--up), the event handler's request:
  *                {"headers": [...], "body": ... | "bodyBase64": ...}, the
  *                connection's values as placeholders ({hub}, ...)
+ *                (--down: every DownstreamMessage kind, wps_service.h
+ *                section 5)
+ * --json-client-in reads JSON requests of the json subprotocols instead
+ * (the whole input, or one per line with --lines) and prints the
+ * UpstreamMessage each parses to (wps_json_request_parse), or with
+ * --to-hex its protobuf encoding in hex.
+ * --draft-2021 reads frames of the June 2021 draft of the protobuf
+ * subprotocol (a flat message: type = 1, ..., data = 5), superseded before
+ * release; see the help text.
  * A message with nothing to render prints {"error": "NO_RENDERING", ...}
  * (or the library's refusal, {"error": "<STATUS_NAME>"}) and counts as
  * rejected.
@@ -62,6 +71,18 @@ static void usage(void)
           "  --as=json-client   what a json.webpubsub.azure.v1 client receives\n"
           "  --as=raw           the plain WebSocket frame of the payload\n"
           "  --as=cloudevent    the event handler's request for an EventMessage\n"
+          "  --json-client-in   input is JSON requests of json.webpubsub.azure.v1 (one\n"
+          "                     per line with --lines): print the UpstreamMessage\n"
+          "  --to-hex           ...as its protobuf encoding, in hex\n"
+          "  --draft-2021       read frames of the June 2021 draft of the protobuf\n"
+          "                     subprotocol: one flat message, type = 1 (\"joinGroup\",\n"
+          "                     \"leaveGroup\", \"sendToGroup\", \"event\", \"ack\",\n"
+          "                     \"message\", \"system\"), then group/from/event, ackId,\n"
+          "                     dataType (a string), data = 5 holding text, bytes or\n"
+          "                     a message.  That format was superseded before the\n"
+          "                     service's release by the UpstreamMessage and\n"
+          "                     DownstreamMessage oneofs decoded by default; no\n"
+          "                     service speaks it.  For reading old captures only.\n"
           "  --version  the version of wpsdump and of the library it runs with\n",
           stderr);
 }
@@ -198,6 +219,9 @@ typedef struct options {
     size_t chunk;       /* 0: one-shot decoding */
     int unknown_length; /* streaming without a declared length */
     enum render_as as;
+    int json_in;   /* --json-client-in */
+    int to_hex;    /* --to-hex */
+    int draft;     /* --draft-2021 */
 } options;
 
 /* What a caller keeps of the payload events: the bytes, and which wps_data
@@ -324,6 +348,29 @@ static pbw_bytes lit(const char *s)
     return b;
 }
 
+/* Appends the exact-size rendering of any downstream message. */
+static int render_json_down(wps_json_buf *out, const wps_downstream *d)
+{
+    size_t n;
+    pbw_status st;
+    if ((st = wps_json_client_down_size(d, NULL, &n)) != PBW_OK)
+        return st == PBW_E_NO_RENDERING
+                   ? no_rendering(out, "json-client", "a message of kind NONE has no json form")
+                   : render_error(out, st);
+    wps_json_put(out, "", 0);
+    if (out->len + n + 1 > out->cap) {
+        out->cap = out->len + n + 1;
+        if (!(out->ptr = realloc(out->ptr, out->cap)))
+            abort();
+    }
+    if ((st = wps_json_client_down_write(d, NULL, (uint8_t *)out->ptr + out->len, n, &n)) !=
+        PBW_OK)
+        return render_error(out, st);
+    out->len += n;
+    out->ptr[out->len] = '\0';
+    return 0;
+}
+
 /* The json client message. */
 static int render_json_client(wps_json_buf *out, const options *o, const any_msg *m)
 {
@@ -331,9 +378,9 @@ static int render_json_client(wps_json_buf *out, const options *o, const any_msg
     size_t n;
     pbw_status st;
 
-    if (o->down && m->down.kind == WPS_DOWN_DATA)
-        dm = m->down.u.data;
-    else if (!o->down && m->up.kind == WPS_UP_SEND_TO_GROUP)
+    if (o->down)
+        return render_json_down(out, &m->down);
+    if (!o->down && m->up.kind == WPS_UP_SEND_TO_GROUP)
         wps_group_message(&dm, &m->up.u.send_to_group);
     else
         return no_rendering(out, "json-client",
@@ -438,6 +485,220 @@ static int render(wps_json_buf *out, const options *o, const any_msg *m)
     return 0;
 }
 
+/* --json-client-in: one JSON request. */
+static int json_in(wps_json_buf *out, const unsigned char *msg, size_t len, const options *o)
+{
+    wps_upstream up;
+    size_t off, n, i, cap = WPS_JSON_REQUEST_SCRATCH(len);
+    uint8_t *scratch = malloc(cap ? cap : 1), *enc;
+    pbw_status st;
+
+    if (!scratch)
+        abort();
+    st = wps_json_request_parse(msg, len, &up, scratch, cap, NULL, &off);
+    if (st != PBW_OK) {
+        wps_json_error(out, pbw_status_name(st), off);
+    } else if (!o->to_hex) {
+        wps_json_upstream(out, &up);
+    } else {
+        wps_upstream_encode(&up, NULL, 0, &n);
+        if (!(enc = malloc(n ? n : 1)))
+            abort();
+        wps_upstream_encode(&up, enc, n, &n);
+        for (i = 0; i < n; i++) {
+            char h[3];
+            snprintf(h, sizeof h, "%02x", enc[i]);
+            wps_json_put(out, h, 2);
+        }
+        wps_json_put(out, "", 0);
+        free(enc);
+    }
+    free(scratch);
+    return st != PBW_OK;
+}
+
+/* ---- --draft-2021 ---- */
+
+/* The draft's flat frames: field 1 is the type; the rest depends on it. */
+typedef struct draft_field {
+    unsigned num;
+    const char *name;
+    char kind; /* 's' string, 'i' int32, 'b' bool, 'e' error message, 'd' data */
+} draft_field;
+
+static const draft_field draft_request[] = {
+    {2, "group", 's'}, {3, "ackId", 'i'}, {4, "dataType", 's'}, {5, "data", 'd'}, {0, 0, 0}};
+static const draft_field draft_event[] = {
+    {2, "event", 's'}, {3, "ackId", 'i'}, {4, "dataType", 's'}, {5, "data", 'd'}, {0, 0, 0}};
+static const draft_field draft_ack[] = {
+    {2, "ackId", 'i'}, {3, "success", 'b'}, {4, "error", 'e'}, {0, 0, 0}};
+static const draft_field draft_message[] = {
+    {2, "from", 's'}, {3, "group", 's'}, {4, "dataType", 's'}, {5, "data", 'd'}, {0, 0, 0}};
+static const draft_field draft_connected[] = {
+    {2, "event", 's'}, {3, "userId", 's'}, {4, "connectionId", 's'}, {0, 0, 0}};
+static const draft_field draft_disconnected[] = {
+    {2, "event", 's'}, {3, "message", 's'}, {0, 0, 0}};
+
+static int view_is(pbw_bytes v, const char *s)
+{
+    return v.len == strlen(s) && memcmp(v.ptr, s, v.len) == 0;
+}
+
+/* The last occurrence of field num (wire type wt) in the frame: 1 and *v
+ * (LEN) or *x (VARINT); 0 when absent; -1 on an error (*st, *err). */
+static int draft_get(const uint8_t *b, size_t len, unsigned num, unsigned wt, pbw_bytes *v,
+                     uint64_t *x, pbw_status *st, size_t *err)
+{
+    const uint8_t *p = b, *end = b + len, *at;
+    int found = 0;
+    while (p < end) {
+        uint32_t tag;
+        at = p;
+        if ((*st = pbw_read_tag(&p, end, &tag)) != PBW_OK) {
+            *err = (size_t)(p - b);
+            return -1;
+        }
+        if (tag >> 3 == num && (tag & 7) != wt && wt != 9) {
+            *st = PBW_E_WIRE_TYPE;
+            *err = (size_t)(at - b);
+            return -2;
+        }
+        if (tag >> 3 == num && wt == PBW_WT_LEN) {
+            if ((*st = pbw_read_bytes(&p, end, v)) != PBW_OK) {
+                *err = (size_t)(p - b);
+                return -1;
+            }
+            found = 1;
+        } else if (tag >> 3 == num && wt == PBW_WT_VARINT) {
+            if ((*st = pbw_read_varint64(&p, end, x)) != PBW_OK) {
+                *err = (size_t)(p - b);
+                return -1;
+            }
+            found = 1;
+        } else {
+            const uint8_t *e;
+            p = at;
+            if ((*st = pbw_skip_field(&p, end, PBW_MAX_DEPTH, &e)) != PBW_OK) {
+                *err = (size_t)(e - b);
+                return -1;
+            }
+        }
+    }
+    return found;
+}
+
+static int draft_2021(wps_json_buf *out, const unsigned char *msg, size_t len)
+{
+    const draft_field *layout;
+    pbw_bytes type, v, data_type = {NULL, 0};
+    uint64_t x;
+    pbw_status st = PBW_OK;
+    size_t err = 0;
+    int r, have_dt = 0;
+
+    r = draft_get(msg, len, 1, PBW_WT_LEN, &type, &x, &st, &err);
+    if (r < 0) {
+        wps_json_error(out, r == -2 ? "DRAFT_WIRE_TYPE" : pbw_status_name(st), err);
+        return 1;
+    }
+    if (r == 0) {
+        wps_json_error(out, "DRAFT_NO_TYPE", len);
+        return 1;
+    }
+    if (!pbw_utf8_valid(type.ptr, type.len, &err)) {
+        wps_json_error(out, "PBW_E_UTF8", (size_t)(type.ptr - msg) + err);
+        return 1;
+    }
+    if (view_is(type, "joinGroup") || view_is(type, "leaveGroup") ||
+        view_is(type, "sendToGroup"))
+        layout = draft_request;
+    else if (view_is(type, "event"))
+        layout = draft_event;
+    else if (view_is(type, "ack"))
+        layout = draft_ack;
+    else if (view_is(type, "message"))
+        layout = draft_message;
+    else if (view_is(type, "system")) {
+        pbw_bytes ev = {NULL, 0};
+        r = draft_get(msg, len, 2, PBW_WT_LEN, &ev, &x, &st, &err);
+        layout = r == 1 && view_is(ev, "disconnected") ? draft_disconnected : draft_connected;
+    } else {
+        wps_json_error(out, "DRAFT_UNKNOWN_TYPE", (size_t)(type.ptr - msg));
+        return 1;
+    }
+    if (draft_get(msg, len, 4, PBW_WT_LEN, &data_type, &x, &st, &err) == 1 &&
+        layout != draft_ack && layout != draft_connected)
+        have_dt = 1;
+
+    put_str(out, "{\"type\": ");
+    wps_json_string(out, type.ptr, type.len);
+    for (; layout->num; layout++) {
+        char t[32];
+        unsigned wt = layout->kind == 'i' || layout->kind == 'b' ? PBW_WT_VARINT : PBW_WT_LEN;
+        r = draft_get(msg, len, layout->num, wt, &v, &x, &st, &err);
+        if (r < 0) {
+            out->len = 0;
+            wps_json_error(out, r == -2 ? "DRAFT_WIRE_TYPE" : pbw_status_name(st), err);
+            return 1;
+        }
+        if (r == 0)
+            continue;
+        put_str(out, ", \"");
+        put_str(out, layout->name);
+        put_str(out, "\": ");
+        switch (layout->kind) {
+        case 'i':
+            snprintf(t, sizeof t, "%ld", (long)(int32_t)(uint32_t)x);
+            put_str(out, t);
+            break;
+        case 'b':
+            put_str(out, x ? "true" : "false");
+            break;
+        case 'e': {
+            pbw_bytes name = {NULL, 0}, text = {NULL, 0};
+            if (draft_get(v.ptr, v.len, 1, PBW_WT_LEN, &name, &x, &st, &err) < 0 ||
+                draft_get(v.ptr, v.len, 2, PBW_WT_LEN, &text, &x, &st, &err) < 0 ||
+                !pbw_utf8_valid(name.ptr, name.len, NULL) ||
+                !pbw_utf8_valid(text.ptr, text.len, NULL)) {
+                out->len = 0;
+                wps_json_error(out, "DRAFT_BAD_ERROR", (size_t)(v.ptr - msg));
+                return 1;
+            }
+            put_str(out, "{\"name\": ");
+            wps_json_string(out, name.ptr, name.len);
+            put_str(out, ", \"message\": ");
+            wps_json_string(out, text.ptr, text.len);
+            put_str(out, "}");
+            break;
+        }
+        case 'd':
+            /* text and json are strings; binary, protobuf (a nested
+             * message) or no dataType: base64 of the field's bytes */
+            if (have_dt && (view_is(data_type, "text") || view_is(data_type, "json"))) {
+                if (!pbw_utf8_valid(v.ptr, v.len, &err)) {
+                    out->len = 0;
+                    wps_json_error(out, "PBW_E_UTF8", (size_t)(v.ptr - msg) + err);
+                    return 1;
+                }
+                wps_json_string(out, v.ptr, v.len);
+            } else {
+                wps_json_base64(out, v.ptr, v.len);
+            }
+            break;
+        default:
+            if (!pbw_utf8_valid(v.ptr, v.len, &err)) {
+                out->len = 0;
+                wps_json_error(out, "PBW_E_UTF8", (size_t)(v.ptr - msg) + err);
+                return 1;
+            }
+            wps_json_string(out, v.ptr, v.len);
+            break;
+        }
+    }
+    put_str(out, "}");
+    return 0;
+}
+
 /* Decodes and prints one message; returns 1 if it was rejected. */
 static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const options *o)
 {
@@ -448,6 +709,12 @@ static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const o
     payload_sink k = {NULL, 0, 0, NULL};
 
     out->len = 0;
+    if (o->json_in || o->draft) {
+        int bad = o->json_in ? json_in(out, msg, len, o) : draft_2021(out, msg, len);
+        fwrite(out->ptr, 1, out->len, stdout);
+        fputc('\n', stdout);
+        return bad;
+    }
     if (o->chunk) {
         if (!(scratch = malloc(len ? len : 1)))
             abort();
@@ -475,7 +742,7 @@ static int dump(wps_json_buf *out, const unsigned char *msg, size_t len, const o
 int main(int argc, char **argv)
 {
     enum input_format fmt = RAW;
-    options o = {0, 0, 0, 0, AS_MESSAGE};
+    options o = {0, 0, 0, 0, AS_MESSAGE, 0, 0, 0};
     int rejected = 0, i;
     const char *path = NULL;
     unsigned char *in;
@@ -513,6 +780,12 @@ int main(int argc, char **argv)
             o.as = AS_RAW;
         else if (!strcmp(a, "--as=cloudevent"))
             o.as = AS_CLOUDEVENT;
+        else if (!strcmp(a, "--json-client-in"))
+            o.json_in = 1;
+        else if (!strcmp(a, "--to-hex"))
+            o.to_hex = 1;
+        else if (!strcmp(a, "--draft-2021"))
+            o.draft = 1;
         else if (!strcmp(a, "--version"))
             return version();
         else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -548,7 +821,7 @@ int main(int argc, char **argv)
             long len;
             while (end < n && in[end] != '\n')
                 end++;
-            len = from_hex(in + start, end - start, &bad_at);
+            len = o.json_in ? (long)(end - start) : from_hex(in + start, end - start, &bad_at);
             if (len < 0) {
                 out.len = 0;
                 wps_json_error(&out, "INVALID_HEX", bad_at);
