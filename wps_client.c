@@ -1591,6 +1591,19 @@ static pbw_status pick_frame(wps_client *c, wps_client_frame *f, int *pick, size
         up.kind = WPS_UP_PING;
         *pick = PICK_PING;
     } else {
+        /* Rejoins go first: a request queued while the connection was down
+         * must not reach a group before this new connection is back in it
+         * (it would be acked, yet never echoed to us). */
+        for (i = 0; i < c->ops_n; i++) {
+            wps_client_op *o = &c->m.ops[i];
+            if (o->kind == WPS_CLIENT_OP_REJOIN && (o->state & OP_UNSENT)) {
+                *pick = PICK_OP;
+                *index = i;
+                f->head = view(c->m.frames + o->off, o->len);
+                f->len = o->len;
+                return PBW_OK;
+            }
+        }
         for (i = 0; i < c->ops_n && *pick == PICK_NONE; i++) {
             wps_client_op *o = &c->m.ops[i];
             if (o->state & OP_CANCEL) {
