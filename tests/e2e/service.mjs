@@ -66,6 +66,9 @@ const stats = {
 };
 
 const num = (v) => (v == null ? v : typeof v === "number" ? v : v.toNumber ? v.toNumber() : Number(v));
+// An optional field that was not on the wire: protobufjs reads it from the
+// prototype (0 for a uint64), so presence is the object's own property.
+const present = (msg, field) => (Object.prototype.hasOwnProperty.call(msg, field) ? num(msg[field]) : null);
 const conns = new Map(); // connection id -> state
 const groups = new Map(); // "hub/group" -> Set of states
 let nextId = 1;
@@ -125,7 +128,7 @@ function onUpstream(st, buf) {
     stats.upstream++;
     switch (m.message) {
     case "joinGroupMessage": {
-        const g = m.joinGroupMessage.group, ackId = num(m.joinGroupMessage.ackId);
+        const g = m.joinGroupMessage.group, ackId = present(m.joinGroupMessage, "ackId");
         // An executed request is not executed again: a duplicate only acks.
         if (ackId == null || !st.ackIds.has(ackId)) {
             stats.joins++;
@@ -138,7 +141,7 @@ function onUpstream(st, buf) {
         break;
     }
     case "leaveGroupMessage": {
-        const g = m.leaveGroupMessage.group, ackId = num(m.leaveGroupMessage.ackId);
+        const g = m.leaveGroupMessage.group, ackId = present(m.leaveGroupMessage, "ackId");
         if (ackId == null || !st.ackIds.has(ackId)) {
             stats.leaves++;
             st.groups.delete(g);
@@ -148,7 +151,7 @@ function onUpstream(st, buf) {
         break;
     }
     case "sendToGroupMessage": {
-        const s = m.sendToGroupMessage, ackId = num(s.ackId);
+        const s = m.sendToGroupMessage, ackId = present(s, "ackId");
         if (s.stream) break; // streams: not implemented here
         if (ackId != null && st.ackIds.has(ackId)) {
             ack(st, ackId);
@@ -163,7 +166,7 @@ function onUpstream(st, buf) {
         break;
     }
     case "eventMessage": {
-        const e = m.eventMessage, ackId = num(e.ackId);
+        const e = m.eventMessage, ackId = present(e, "ackId");
         if (e.stream) break;
         if (ack(st, ackId)) {
             stats.events++;
