@@ -1582,12 +1582,12 @@ static int region_bad(const sizer *z, const void *array, size_t count, const wps
     return view_bad(z, w->ptr, (size_t)(w->end - w->ptr));
 }
 
-/* Byte order of map keys, libprotobuf's (std::string's) order. */
-NOINLINE static int key_cmp(pbw_bytes a, pbw_bytes b)
+/* a < b in the byte order of map keys, libprotobuf's (std::string's). */
+NOINLINE static int key_less(pbw_bytes a, pbw_bytes b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
     int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
-    return c ? c : (a.len > b.len) - (a.len < b.len);
+    return c < 0 || (c == 0 && a.len < b.len);
 }
 
 /*
@@ -1606,9 +1606,9 @@ static int map_next_sorted(const wps_map *m, const wps_kv *prev, wps_kv *out)
 
     wps_map_begin(&it, m);
     while (wps_map_next(&it, &kv)) {
-        if (prev && key_cmp(kv.key, prev->key) <= 0)
+        if (prev && !key_less(prev->key, kv.key))
             continue;
-        if (found && key_cmp(kv.key, out->key) > 0)
+        if (found && key_less(out->key, kv.key))
             continue;
         *out = kv; /* smaller, or the same key again: the later one wins */
         found = 1;
@@ -2400,9 +2400,12 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
 pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, uint8_t *dst,
                                      size_t cap, size_t *written)
 {
+#if !WPS_SMALL
     if (!(flags & WPS_ENCODE_SORTED_MAPS))
         return wps_upstream_encode(msg, dst, cap, written);
-    return encode_root(&descs[M_UP], (const uint8_t *)msg, 1, dst, cap, written);
+#endif
+    return encode_root(&descs[M_UP], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+                       cap, written);
 }
 
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
@@ -2435,9 +2438,12 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
                                        size_t cap, size_t *written)
 {
+#if !WPS_SMALL
     if (!(flags & WPS_ENCODE_SORTED_MAPS))
         return wps_downstream_encode(msg, dst, cap, written);
-    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, 1, dst, cap, written);
+#endif
+    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+                       cap, written);
 }
 
 #endif /* !WPS_NO_ENCODER */
@@ -3271,13 +3277,18 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
     if (s->state == S_GATHER)
         return stream_gather(s, pp, end, ev);
     if (s->state == S_START) {
-        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN) */
+        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
+         * decoded at once, in place when the whole frame is at hand, or (only
+         * when collecting: the caller lends the scratch buffer for payloads)
+         * after gathering it there */
         if (s->frame_end[0] <= s->scratch_cap) {
-            if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
-                !(s->flags & WPS_STREAM_COLLECT))
-                return stream_whole_frame(s, pp, ev);
-            s->state = S_GATHER;
-            return stream_gather(s, pp, end, ev);
+            if (!(s->flags & WPS_STREAM_COLLECT)) {
+                if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp))
+                    return stream_whole_frame(s, pp, ev);
+            } else {
+                s->state = S_GATHER;
+                return stream_gather(s, pp, end, ev);
+            }
         }
         s->state = S_TAG;
     }

@@ -58,7 +58,7 @@ extern "C" {
  * ------------------------------------------------------------------------
  *
  * This header is the one place that states the version; every build file
- * and manifest reads it or is checked against it (tests/integration).
+ * and manifest reads it or is checked against it (tests/packaging/check.py).
  * WPS_VERSION_NUMBER is 0xMMmmpp, for comparisons in #if.
  *
  * WPS_ABI_VERSION is the number in the shared library's soname
@@ -661,22 +661,24 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
  * bytes); on PAYLOAD_DISCARD drop them.  At MESSAGE_END, what you hold is
  * exactly the struct's payload.
  *
- * The common case is fast: when the declared length is known and the
- * scratch buffer is as large as the frame, the frame is decoded at once by
- * the one-shot decoder and only the payload that counts is delivered: in
- * place when the whole frame is in the first chunk, else after gathering
- * its bytes into the scratch buffer as they come (one copy per chunk; the
- * payload's BEGIN then points into the scratch buffer, and every event
- * waits for the frame's last byte).  Otherwise (a larger frame, an unknown
- * length, or a build with WPS_SMALL) the decoder goes field by field.
+ * The common case is fast: when the declared length is known, the whole
+ * frame is in the chunk and the scratch buffer is as large as the frame,
+ * the frame is decoded at once by the one-shot decoder and only the payload
+ * that counts is delivered.  Otherwise the decoder goes field by field.
  *
- * WPS_STREAM_COLLECT (init flag): a payload whose record fits the scratch
- * buffer's free room (its length plus 2 to 6 bytes) is collected there like
- * a short field and appears in the struct as a view, with no payload
- * events (a payload streamed before it and replaced by it is discarded with
- * PAYLOAD_DISCARD, as usual); a larger one streams as above.  At
- * MESSAGE_END, data.bytes.ptr != NULL means the payload is in the struct.
- * With a scratch buffer as large as the frame, every payload is collected.
+ * WPS_STREAM_COLLECT (init flag): you lend the scratch buffer for payloads
+ * too.  A payload whose record fits the scratch buffer's free room (its
+ * length plus 2 to 6 bytes) is collected there like a short field and
+ * appears in the struct as a view, with no payload events (a payload
+ * streamed before it and replaced by it is discarded with PAYLOAD_DISCARD,
+ * as usual); a larger one streams as above.  At MESSAGE_END,
+ * data.bytes.ptr != NULL means the payload is in the struct.  With a
+ * declared length and a scratch buffer as large as the frame, every payload
+ * is collected and the frame is fast however it is split: its bytes are
+ * gathered into the scratch buffer as they come (one copy per chunk) and
+ * decoded at once by the one-shot decoder when complete (so every event
+ * waits for the frame's last byte; not in a WPS_SMALL build, which goes
+ * field by field, with the same results).
  *
  * Usage:
  *     wps_stream s;
@@ -716,10 +718,9 @@ typedef struct wps_stream_event {
                          * not delivered before this event, this event's
                          * chunk included (so on BEGIN, the total length;
                          * the total is also data->bytes.len) */
-    pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes ({NULL,
-                         * 0} for none), a view into the input passed to
-                         * this call (valid as long as that input is) or,
-                         * for a gathered frame, into the scratch buffer */
+    pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes, a view
+                         * into the input passed to this call, valid as long
+                         * as that input is ({NULL, 0} for none) */
     wps_data *data;     /* payload events: the wps_data in your struct that the
                          * payload belongs to */
 } wps_stream_event;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The json subprotocols against the official client (issue 14), included by
 # the Makefile.
 #

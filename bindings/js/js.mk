@@ -28,9 +28,9 @@ $(WASM): $(WASM_OBJ)
 test-js: $(WASM)
 	sh bindings/js/test/run.sh
 
-SHARED    ?= ../shared
+JS_REF    ?= ../shared
 JS_BENCH  = $(B)/js-bench
-PROTO     = $(SHARED)/spec/webpubsub.proto
+PROTO     = $(JS_REF)/spec/webpubsub.proto
 
 # The peers' code, generated from the schema: protobufjs static code (what
 # the official protobuf client uses) and @bufbuild/protobuf (protoc-gen-es).
@@ -42,10 +42,10 @@ $(JS_BENCH)/pbjs_static.mjs: $(PROTO)
 $(JS_BENCH)/webpubsub_pb.js: $(PROTO)
 	@mkdir -p $(JS_BENCH)
 	protoc --plugin=protoc-gen-es=node_modules/.bin/protoc-gen-es --es_out=$(JS_BENCH) \
-	    --es_opt=target=js -I $(SHARED)/spec -I /usr/include $(PROTO)
+	    --es_opt=target=js -I $(JS_REF)/spec -I /usr/include $(PROTO)
 
 bench-js: $(WASM) $(JS_BENCH)/pbjs_static.mjs $(JS_BENCH)/webpubsub_pb.js
-	nice node bindings/js/bench/bench.mjs $(SHARED)/corpus/ $(BENCH_JS_ARGS)
+	nice node bindings/js/bench/bench.mjs $(JS_REF)/corpus/ $(BENCH_JS_ARGS)
 
 clean: clean-js
 clean-js:

@@ -5,7 +5,8 @@
 export type StatusName =
     | 'PBW_E_TRUNCATED' | 'PBW_E_VARINT' | 'PBW_E_FIELD_ZERO' | 'PBW_E_WIRE_TYPE' | 'PBW_E_LENGTH'
     | 'PBW_E_END_GROUP' | 'PBW_E_OPEN_GROUP' | 'PBW_E_DEPTH' | 'PBW_E_UTF8' | 'PBW_E_NOSPACE'
-    | 'PBW_E_ARG' | 'PBW_E_JSON';
+    | 'PBW_E_ARG' | 'PBW_E_JSON' | 'PBW_E_TOO_BIG' | 'PBW_E_NO_RENDERING' | 'PBW_E_JSON_TYPE'
+    | 'PBW_E_JSON_MISSING' | 'PBW_E_JSON_DUPLICATE' | 'PBW_E_RANGE' | 'PBW_E_BASE64';
 
 /** Every failure: the status, and for a rejected frame the byte offset of its first error. */
 export class WpsError extends Error {

@@ -9,9 +9,8 @@
 // into the caller's frame.  Encoding writes the same record and the
 // strings' UTF-8 into the module's memory and copies the encoding out.
 
-const STATUS = ['PBW_OK', 'PBW_NEED_MORE', 'PBW_E_TRUNCATED', 'PBW_E_VARINT', 'PBW_E_FIELD_ZERO',
-    'PBW_E_WIRE_TYPE', 'PBW_E_LENGTH', 'PBW_E_END_GROUP', 'PBW_E_OPEN_GROUP', 'PBW_E_DEPTH',
-    'PBW_E_UTF8', 'PBW_E_NOSPACE', 'PBW_E_ARG', 'PBW_E_JSON'];
+// The status names, read from the module (pbw_status_name) once it is loaded.
+const STATUS = [];
 
 /** The one error class: a status name (as in pbwire.h) and, for input, the
  * byte offset of the first error. */
@@ -72,6 +71,14 @@ function growIo(n, keep) {
 
 ex.wpsjs_rec_need(FIXED + 64);
 growIo(4096, 0);
+for (let i = 0; i < 256; i++) {
+    const p = ex.wpsjs_status_name(i);
+    let e = p;
+    while (u8[e] !== 0) e++;
+    const name = td.decode(u8.subarray(p, e));
+    if (name === 'PBW_UNKNOWN') break;
+    STATUS.push(name);
+}
 
 // Strings from the validated bytes at io[s..e).
 const utf8Buffer = (s, e) => nb.utf8Slice(s, e);
@@ -370,6 +377,10 @@ function decodeLarge(frame, down, flags, table) {
         const a = u32[W + 1], b = u32[W + 2];
         u8.set(f.subarray(a, b), ioPtr + a);
         r = ex.wpsjs_sdecode_next();
+    }
+    if (r === 11) { // PBW_E_NOSPACE: short fields fill the frame (no payload to skip): in one piece
+        const g = load(f);
+        return finish(down ? ex.wpsjs_decode_down(g.length, flags) : ex.wpsjs_decode_up(g.length, flags), g, table);
     }
     return finish(r, f, table);
 }

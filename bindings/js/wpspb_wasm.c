@@ -121,6 +121,8 @@ uint8_t *wpsjs_rec_need(size_t words)
     return ensure(&rec, words * 4, rec.cap) ? rec.ptr : 0;
 }
 EXPORT(wpsjs_out) uint8_t *wpsjs_out(void) { return out.ptr; }
+/* pbw_status_name(), for the JavaScript error class: a NUL-terminated static string. */
+EXPORT(wpsjs_status_name) const char *wpsjs_status_name(unsigned s) { return pbw_status_name((pbw_status)s); }
 
 /* ------------------------------------------------------------------------
  * The record.  Word 0: status, 1: error offset (decode) or output length
@@ -694,7 +696,7 @@ static unsigned decode(size_t len, unsigned flags_, int down)
  * to the decoder as it is, unread, and the record points the payload at its
  * place in the caller's frame.  The cost no longer grows with the payload.
  * io holds the frame at its own offsets in [0, len) and the scratch buffer
- * for short fields in [len, 2 len) (as large as the frame: always enough).
+ * for short fields in [len, 2 len - 1).
  * Each call returns NEED (the record's words 1 and 2: the frame range to
  * copy in before the next call), or the final status.
  * ------------------------------------------------------------------------ */
@@ -723,13 +725,18 @@ unsigned wpsjs_sdecode_begin(size_t len, int down, unsigned flags_)
     grew = 0;
     if (!ensure(&rec, 4 * (FIXED_WORDS + 64), 0))
         return PBW_E_NOSPACE;
-    if (len >= 0x40000000u || io.cap / 2 < len)
+    if (len < 2 || len >= 0x40000000u || io.cap / 2 < len)
         return fail(PBW_E_NOSPACE, 0);
     cache_on = !(flags_ & 2u);
+    /* A scratch buffer one byte short of the frame: with one as large as
+     * the frame the decoder would gather the whole frame into it (a copy
+     * of the payload).  The short fields of a frame with a payload fit;
+     * one without may not (PBW_E_NOSPACE): JavaScript then decodes the
+     * frame in one piece. */
     if (down)
-        wps_stream_init_downstream(&ss, &dm.down, io.ptr + len, len, len, flags_ & WPS_DECODE_NO_UTF8);
+        wps_stream_init_downstream(&ss, &dm.down, io.ptr + len, len - 1, len, flags_ & WPS_DECODE_NO_UTF8);
     else
-        wps_stream_init_upstream(&ss, &dm.up, io.ptr + len, len, len, flags_ & WPS_DECODE_NO_UTF8);
+        wps_stream_init_upstream(&ss, &dm.up, io.ptr + len, len - 1, len, flags_ & WPS_DECODE_NO_UTF8);
     s_down = down;
     s_len = len;
     s_fed = 0;
@@ -758,7 +765,7 @@ unsigned wpsjs_sdecode_next(void)
             size_t end;
             s_data = ev.data;
             s_start = (size_t)((ev.chunk.len ? ev.chunk.ptr : s_at) - io.ptr);
-            end = s_start + (size_t)ev.length;
+            end = s_start + (size_t)ev.remaining; /* on BEGIN: the total */
             if (end > s_fed) {
                 if (ev.kind == WPS_DATA_BINARY || ev.kind == WPS_DATA_PROTOBUF) {
                     s_fed = end; /* fed unread: the decoder does not look at these bytes */
@@ -822,28 +829,30 @@ static unsigned encode(size_t strings, size_t arena_bytes, unsigned flags_, int 
             return grew | PBW_E_ARG;
         m.down.kind = (wps_down_kind)(kind & 0xffu);
         downstream(&k, &m.down);
-        if (!k.bad)
+        if (!k.bad && !split_on)
             n = wps_downstream_size(&m.down);
     } else {
         if (kind > WPS_UP_UNSUBSCRIBE_GROUP_STATE)
             return grew | PBW_E_ARG;
         m.up.kind = (wps_up_kind)kind;
         upstream(&k, &m.up);
-        if (!k.bad)
+        if (!k.bad && !split_on)
             n = wps_upstream_size(&m.up);
     }
     if (k.bad)
         return grew | PBW_E_ARG;
     if (split_on) {
         size_t head = 0, tail = 0;
-        const wps_data *d = down ? wps_downstream_data(&m.down) : wps_upstream_data(&m.up);
-        if (!d || d->bytes.len > n)
-            return grew | PBW_E_ARG;
-        n -= d->bytes.len;
-        if (!ensure(&out, n ? n : 1, 0))
+        if (!ensure(&out, 256, 0))
             return grew | PBW_E_NOSPACE;
         st = down ? wps_downstream_encode_split(&m.down, out.ptr, out.cap, &head, &tail)
                   : wps_upstream_encode_split(&m.up, out.ptr, out.cap, &head, &tail);
+        if (st == PBW_E_NOSPACE) {
+            if (!ensure(&out, head + tail, 0))
+                return grew | PBW_E_NOSPACE;
+            st = down ? wps_downstream_encode_split(&m.down, out.ptr, out.cap, &head, &tail)
+                      : wps_upstream_encode_split(&m.up, out.ptr, out.cap, &head, &tail);
+        }
         ((uint32_t *)rec.ptr)[1] = (uint32_t)head;
         ((uint32_t *)rec.ptr)[2] = (uint32_t)tail;
         return grew | st;

@@ -13,6 +13,7 @@ const DESCRIPTION = {
     PBW_E_DEPTH: 'messages and groups nested deeper than the limit',
     PBW_E_UTF8: 'string field is not valid UTF-8',
     PBW_E_JSON: 'payload is not valid JSON',
+    PBW_E_TOO_BIG: 'a length over the limit (2^31 - 17 bytes, as libprotobuf)',
 };
 
 const $ = (id) => document.getElementById(id);
