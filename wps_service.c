@@ -1163,7 +1163,7 @@ pbw_status wps_json_client_down_size(const wps_downstream *msg, const pbw_bytes 
     pbw_status st;
     *size = 0;
     if (!down_bound(msg, from_user_id))
-        return PBW_E_ARG;
+        return PBW_E_TOO_BIG;
     w.p = NULL;
     w.n = 0;
     w.check = 1;
