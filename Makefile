@@ -19,7 +19,7 @@ B       = build
 # The core, then the optional modules: module NAME is wps_NAME.[ch], built
 # as libwpspb_NAME and installed with wpspb-NAME.pc.  One line per module.
 CORE_SRC = pbwire.c wps_messages.c
-MODULES  = service
+MODULES  = service client
 LIB_SRC = $(CORE_SRC) $(MODULES:%=wps_%.c)
 LIB_HDR = $(LIB_SRC:.c=.h)
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
@@ -60,11 +60,15 @@ demo: all
 
 include tests/tests.mk
 include tests/service.mk
+include tests/client.mk
 include tests/portability.mk
+include tests/mcu/mcu.mk
 include bench/bench.mk
+include examples/examples.mk
 include fuzz/fuzz.mk
 include tests/json_client.mk
 include install.mk
+include bindings/js/js.mk
 
 clean:
 	rm -rf $(B)

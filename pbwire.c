@@ -132,70 +132,113 @@ pbw_status pbw_read_fixed64(const uint8_t **p, const uint8_t *end, uint64_t *v)
     return PBW_OK;
 }
 
+/*
+ * Groups must end with the end-group tag of their own field number, so the
+ * numbers of the open groups must be known when they close.  Keeping all of
+ * them would take 4 * PBW_MAX_DEPTH bytes of stack; instead a pass keeps
+ * SKIP_WINDOW levels, and a group nested deeper than that (which no
+ * real sender produces) costs one more pass over the field per
+ * SKIP_WINDOW levels, checking only those: at most
+ * PBW_MAX_DEPTH / SKIP_WINDOW + 1 passes (13), linear time, a fixed frame.
+ *
+ * The first pass reads and validates everything and stops at the first
+ * error; the others only compare end-group tags before that error (the
+ * bytes there are valid), and a mismatch they find comes first in wire
+ * order.
+ */
+#define SKIP_WINDOW 8u
+
 pbw_status pbw_skip_field(const uint8_t **pp, const uint8_t *end, unsigned depth,
                           const uint8_t **err_at)
 {
-    /* Field numbers of the open groups, innermost last.  Only the matching
-     * end-group tag may close a group, so the numbers must be kept. */
-    uint32_t open[PBW_MAX_DEPTH];
-    unsigned nopen = 0;
-    const uint8_t *p = *pp;
-    pbw_status st;
+    /* Field numbers of the open groups at levels base .. base + 7 (0 is
+     * the field itself when it is a group). */
+    uint32_t open[SKIP_WINDOW];
+    unsigned base = 0, deepest = 0;
+    /* Where the first error is (the tag of its field), or the field's end:
+     * later passes stop there. */
+    const uint8_t *limit = end, *after = end, *fail_at = end;
+    pbw_status result = PBW_OK;
 
     if (depth > PBW_MAX_DEPTH)
         depth = PBW_MAX_DEPTH;
-    do {
-        const uint8_t *at = p;
-        uint32_t tag;
-        uint64_t ignored;
-        pbw_bytes b;
+    for (;;) {
+        const uint8_t *p = *pp;
+        unsigned nopen = 0;
+        do {
+            const uint8_t *at = p, *tag_at = p;
+            uint32_t tag;
+            uint64_t ignored;
+            pbw_bytes b;
+            pbw_status st;
 
-        if (p == end && nopen > 0) {
-            /* The outermost open group is the field itself, tag at *pp. */
-            *err_at = *pp;
-            return PBW_E_OPEN_GROUP;
-        }
-        st = pbw_read_tag(&p, end, &tag);
-        if (st != PBW_OK)
-            goto fail;
-        switch (tag & 7) {
-        case PBW_WT_VARINT:
-            st = pbw_read_varint64(&p, end, &ignored);
-            break;
-        case PBW_WT_FIXED64:
-            st = end - p < 8 ? PBW_E_TRUNCATED : PBW_OK;
-            p += st == PBW_OK ? 8 : 0;
-            break;
-        case PBW_WT_LEN:
-            st = pbw_read_bytes(&p, end, &b);
-            break;
-        case PBW_WT_START_GROUP:
-            if (nopen >= depth) {
-                st = PBW_E_DEPTH;
+            if (base > 0 && p >= limit)
+                break;
+            if (p == end && nopen > 0) {
+                /* The outermost open group is the field itself, tag at *pp. */
+                st = PBW_E_OPEN_GROUP;
+                at = *pp;
+                tag_at = end;
                 goto fail;
             }
-            open[nopen++] = tag >> 3;
-            continue;
-        case PBW_WT_END_GROUP:
-            if (nopen == 0 || open[nopen - 1] != tag >> 3) {
-                st = PBW_E_END_GROUP;
+            st = pbw_read_tag(&p, end, &tag);
+            if (st != PBW_OK)
                 goto fail;
+            switch (tag & 7) {
+            case PBW_WT_VARINT:
+                st = pbw_read_varint64(&p, end, &ignored);
+                break;
+            case PBW_WT_FIXED64:
+                st = end - p < 8 ? PBW_E_TRUNCATED : PBW_OK;
+                p += st == PBW_OK ? 8 : 0;
+                break;
+            case PBW_WT_LEN:
+                st = pbw_read_bytes(&p, end, &b);
+                break;
+            case PBW_WT_START_GROUP:
+                if (nopen >= depth) {
+                    st = PBW_E_DEPTH;
+                    goto fail;
+                }
+                /* below the window, nopen - base wraps around: not kept */
+                if (nopen - base < SKIP_WINDOW)
+                    open[nopen - base] = tag >> 3;
+                if (++nopen > deepest)
+                    deepest = nopen;
+                continue;
+            case PBW_WT_END_GROUP:
+                if (nopen == 0 ||
+                    (nopen - 1 - base < SKIP_WINDOW && open[nopen - 1 - base] != tag >> 3)) {
+                    st = PBW_E_END_GROUP;
+                    goto fail;
+                }
+                nopen--;
+                continue;
+            default: /* PBW_WT_FIXED32 */
+                st = end - p < 4 ? PBW_E_TRUNCATED : PBW_OK;
+                p += st == PBW_OK ? 4 : 0;
+                break;
             }
-            nopen--;
-            continue;
-        default: /* PBW_WT_FIXED32 */
-            st = end - p < 4 ? PBW_E_TRUNCATED : PBW_OK;
-            p += st == PBW_OK ? 4 : 0;
+            if (st == PBW_OK)
+                continue;
+            at = p; /* a value failed; readers leave p at its first byte */
+        fail:
+            result = st;
+            fail_at = at;
+            limit = tag_at;
             break;
-        }
-        if (st == PBW_OK)
-            continue;
-        at = p; /* a value failed; readers leave p at its first byte */
-    fail:
-        *err_at = at;
-        return st;
-    } while (nopen > 0);
-    *pp = p;
+        } while (nopen > 0);
+        if (base == 0 && result == PBW_OK)
+            limit = after = p;
+        base += SKIP_WINDOW;
+        if (deepest <= base)
+            break;
+    }
+    if (result != PBW_OK) {
+        *err_at = fail_at;
+        return result;
+    }
+    *pp = after;
     return PBW_OK;
 }
 

@@ -833,6 +833,34 @@ static ALWAYS_INLINE int fc_varint(fcur *c, uint64_t *v)
     return 1;
 }
 
+/* A length prefix of 1 to 4 bytes (below 256 MiB), unrolled: a payload of
+ * 64 KiB or 1 MiB costs what one of 64 bytes does.  NULL: longer, or cut
+ * short (the general reader decides). */
+static ALWAYS_INLINE const uint8_t *len_upto4(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+    uint64_t x;
+    if (end - p < 4)
+        return varint_upto(p, end, 4, v);
+    x = p[0];
+    if (x < 0x80) {
+        *v = x;
+        return p + 1;
+    }
+    x = (x & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+    if (p[1] < 0x80) {
+        *v = x;
+        return p + 2;
+    }
+    x |= (uint64_t)(p[2] & 0x7f) << 14;
+    if (p[2] < 0x80) {
+        *v = x;
+        return p + 3;
+    }
+    x |= (uint64_t)(p[3] & 0x7f) << 21;
+    *v = x;
+    return p[3] < 0x80 ? p + 4 : NULL;
+}
+
 static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
 {
     const uint8_t *q = c->p;
@@ -843,7 +871,7 @@ static ALWAYS_INLINE int fc_bytes(fcur *c, pbw_bytes *b)
         c->p = q + n;
         return 1;
     }
-    q = varint_upto(c->p, c->end, 4, &n); /* below 256 MiB */
+    q = len_upto4(c->p, c->end, &n);
     if (!q || n > (uint64_t)(c->end - q))
         return 0;
     b->ptr = q;
@@ -1021,6 +1049,16 @@ static ALWAYS_INLINE int fast_root(fcur *c, fcur *m, unsigned *tag, unsigned wan
         m->flags = c->flags;
         m->rs = c->rs;
         return (size_t)c->p[1] == (size_t)(c->end - m->p);
+    }
+    if (want) { /* a longer length: a frame of 128 bytes or more */
+        uint64_t n;
+        const uint8_t *q = len_upto4(c->p + 1, c->end, &n);
+        *tag = want;
+        m->p = q;
+        m->end = c->end;
+        m->flags = c->flags;
+        m->rs = c->rs;
+        return q && n == (uint64_t)(c->end - q);
     }
     if (c->p == c->end || *c->p >= 0x80)
         return 0;
@@ -1342,18 +1380,49 @@ void wps_map_begin(wps_map_iter *it, const wps_map *map)
     wire_begin(&it->w, &map->wire);
 }
 
+/* A map entry's key and value: what decode() of M_ENTRY without UTF-8
+ * checks gives (the last of each wins; unknown fields skipped; any error
+ * rejects the entry), in a small frame, since the encoder walks maps four
+ * messages deep. */
+static int entry_read(const uint8_t *p, const uint8_t *end, wps_kv *kv)
+{
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
+    while (p < end) {
+        const uint8_t *at = p, *e;
+        uint32_t tag;
+        pbw_bytes b;
+        if (pbw_read_tag(&p, end, &tag) != PBW_OK)
+            return 0;
+        if (tag == (1 << 3 | PBW_WT_LEN) || tag == (2 << 3 | PBW_WT_LEN)) {
+            if (pbw_read_bytes(&p, end, &b) != PBW_OK)
+                return 0;
+            if (tag >> 3 == 1)
+                kv->key = b;
+            else
+                kv->value = b;
+            continue;
+        }
+        if ((tag & 7) == PBW_WT_END_GROUP)
+            return 0;
+        p = at;
+        if (pbw_skip_field(&p, end, PBW_MAX_DEPTH, &e) != PBW_OK)
+            return 0;
+    }
+    return 1;
+}
+
 int wps_map_next(wps_map_iter *it, wps_kv *kv)
 {
     pbw_bytes b;
-    const uint8_t *err;
 
     if (it->map->entries)
         return it->w.index < it->map->count ? (*kv = it->map->entries[it->w.index++], 1) : 0;
     while (wire_next(&it->w, &b))
-        if (decode(&descs[M_ENTRY], (uint8_t *)kv, b.ptr, b.len, WPS_DECODE_NO_UTF8, 0, NULL,
-                   &err) ==
-            PBW_OK)
+        if (entry_read(b.ptr, b.ptr + b.len, kv))
             return 1;
+    kv->key.ptr = kv->value.ptr = NULL;
+    kv->key.len = kv->value.len = 0;
     return 0;
 }
 
@@ -1465,6 +1534,7 @@ typedef struct sizer {
               * that overlaps the output */
     int split;                /* a payload's view is not read: any pointer goes */
     uintptr_t out_lo, out_hi; /* the output's bytes, [lo, hi); empty when sizing only */
+    unsigned sort;            /* WPS_ENCODE_SORTED_MAPS */
 } sizer;
 
 static void sizer_init(sizer *z, int split, const uint8_t *dst, size_t n)
@@ -1474,6 +1544,7 @@ static void sizer_init(sizer *z, int split, const uint8_t *dst, size_t n)
     z->split = split;
     z->out_lo = (uintptr_t)dst;
     z->out_hi = dst ? (uintptr_t)dst + n : (uintptr_t)dst;
+    z->sort = 0;
     if (z->out_hi < z->out_lo) /* a cap past the end of the address space */
         z->out_hi = UINTPTR_MAX;
 }
@@ -1511,37 +1582,95 @@ static int region_bad(const sizer *z, const void *array, size_t count, const wps
     return view_bad(z, w->ptr, (size_t)(w->end - w->ptr));
 }
 
-static size_t map_size(unsigned tag, const wps_map *m, sizer *z)
+/* a < b in the byte order of map keys, libprotobuf's (std::string's). */
+NOINLINE static int key_less(pbw_bytes a, pbw_bytes b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    return c < 0 || (c == 0 && a.len < b.len);
+}
+
+/*
+ * Sorted maps without memory: a selection walk.  The entry after `prev`
+ * (NULL: the first) in key order is the smallest key above prev's, in its
+ * last occurrence (a later duplicate wins).  1 and *out, or 0 at the end.
+ * Each call is one pass over the entries: a map of n entries costs n + 1
+ * passes, O(n^2) key comparisons (and for a decoded map, each pass re-walks
+ * its wire region).  Metadata maps hold a handful of entries.
+ */
+static int map_next_sorted(const wps_map *m, const wps_kv *prev, wps_kv *out)
+{
+    wps_map_iter it;
+    wps_kv kv;
+    int found = 0;
+
+    wps_map_begin(&it, m);
+    while (wps_map_next(&it, &kv)) {
+        if (prev && !key_less(prev->key, kv.key))
+            continue;
+        if (found && key_less(out->key, kv.key))
+            continue;
+        *out = kv; /* smaller, or the same key again: the later one wins */
+        found = 1;
+    }
+    return found;
+}
+
+/* The next entry of a map walk begun with wps_map_begin (*kv: the previous
+ * entry, except on the first step): in wire order, or sorted. */
+static int map_step(wps_map_iter *it, wps_kv *kv, int first, unsigned sort)
+{
+    wps_kv prev;
+    if (!sort)
+        return wps_map_next(it, kv);
+    prev = *kv;
+    return map_next_sorted(it->map, first ? NULL : &prev, kv);
+}
+
+static NOINLINE size_t map_size(unsigned tag, const wps_map *m, sizer *z)
 {
     wps_map_iter it;
     wps_kv kv;
     size_t total = 0;
+    int first = 1;
 
     if (region_bad(z, m->entries, m->count, &m->wire))
         z->bad = 1;
+    if (z->sort) {
+        /* sorting compares every key, repeated ones included: every view is
+         * checked before any is read */
+        wps_map_begin(&it, m);
+        while (wps_map_next(&it, &kv))
+            if (view_bad(z, kv.key.ptr, kv.key.len) || view_bad(z, kv.value.ptr, kv.value.len))
+                z->bad = 1;
+        if (z->bad)
+            return 0;
+    }
     wps_map_begin(&it, m);
-    while (wps_map_next(&it, &kv)) {
+    while (map_step(&it, &kv, first, z->sort)) {
         if (view_bad(z, kv.key.ptr, kv.key.len) || view_bad(z, kv.value.ptr, kv.value.len))
             z->bad = 1;
         total = sat_add(total, len_size(tag, entry_body_size(&kv)));
+        first = 0;
     }
     return total;
 }
 
 static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z);
 
-static size_t item_size(const wps_group_state_item *item, sizer *parent)
+/* An item's sub-messages are sized in the parent's cache, above the
+ * parent's own entries, and forgotten (item_write sizes them again): no
+ * second sizer on the stack under the items iterator.  The schema puts an
+ * item two levels below the root, so the cache holds both. */
+static size_t item_size(const wps_group_state_item *item, sizer *z)
 {
-    sizer z;
-    size_t n;
-    z = *parent;
-    z.n = 0;
-    n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
-    parent->bad |= z.bad;
-    return n;
+    unsigned n = z->n;
+    size_t size = msg_size(&descs[M_ITEM], (const uint8_t *)item, z);
+    z->n = n;
+    return size;
 }
 
-static size_t items_size(unsigned tag, const wps_items *items, sizer *z)
+static NOINLINE size_t items_size(unsigned tag, const wps_items *items, sizer *z)
 {
     wps_items_iter it;
     wps_group_state_item item;
@@ -1708,12 +1837,45 @@ typedef struct writer {
 
 static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, writer *wr);
 
-static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag)
+/* Maps and items out of line: their iterators stay off the frames of the
+ * recursion over the schema. */
+static NOINLINE uint8_t *map_write(const wps_map *m, uint8_t *w, unsigned tag, unsigned sort)
+{
+    wps_map_iter it;
+    wps_kv kv;
+    int first = 1;
+    wps_map_begin(&it, m);
+    while (map_step(&it, &kv, first, sort)) {
+        w = put_len(w, tag, entry_body_size(&kv));
+        w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
+        w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
+        first = 0;
+    }
+    return w;
+}
+
+static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag,
+                           unsigned sort);
+
+static NOINLINE uint8_t *items_write(const wps_items *items, uint8_t *w, unsigned tag,
+                                     unsigned sort)
+{
+    wps_items_iter it;
+    wps_group_state_item item;
+    wps_items_begin(&it, items);
+    while (wps_items_next(&it, &item))
+        w = item_write(&item, w, tag, sort);
+    return w;
+}
+
+static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigned tag,
+                           unsigned sort)
 {
     sizer z;
     writer wr;
     size_t n;
     sizer_init(&z, 0, NULL, 0);
+    z.sort = sort;
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
     wr.z = &z;
     wr.next = 0;
@@ -1782,29 +1944,14 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
                 w = msg_write(&descs[f->sub], v, w, wr);
             }
             break;
-        case T_MAP: {
-            wps_map_iter it;
-            wps_kv kv;
-            if (!((const wps_map *)(const void *)v)->count)
-                break;
-            wps_map_begin(&it, (const wps_map *)(const void *)v);
-            while (wps_map_next(&it, &kv)) {
-                w = put_len(w, f->tag, entry_body_size(&kv));
-                w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
-                w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
-            }
+        case T_MAP:
+            if (((const wps_map *)(const void *)v)->count)
+                w = map_write((const wps_map *)(const void *)v, w, f->tag, wr->z->sort);
             break;
-        }
-        case T_ITEMS: {
-            wps_items_iter it;
-            wps_group_state_item item;
-            if (!((const wps_items *)(const void *)v)->count)
-                break;
-            wps_items_begin(&it, (const wps_items *)(const void *)v);
-            while (wps_items_next(&it, &item))
-                w = item_write(&item, w, f->tag);
+        case T_ITEMS:
+            if (((const wps_items *)(const void *)v)->count)
+                w = items_write((const wps_items *)(const void *)v, w, f->tag, wr->z->sort);
             break;
-        }
         default:
             break;
         }
@@ -1820,8 +1967,8 @@ static size_t checked_size(const msgdesc *d, const uint8_t *msg, sizer *z, pbw_s
     return *st == PBW_OK ? n : 0;
 }
 
-static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst, size_t cap,
-                              size_t *written)
+static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, unsigned sort, uint8_t *dst,
+                              size_t cap, size_t *written)
 {
     sizer z;
     writer wr;
@@ -1829,6 +1976,7 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, uint8_t *dst
     pbw_status st;
 
     sizer_init(&z, 0, dst, cap); /* no view may overlap dst[0..cap) */
+    z.sort = sort;
     n = checked_size(d, msg, &z, &st);
     *written = n;
     if (st != PBW_OK)
@@ -1950,10 +2098,11 @@ static inline uint8_t *fw_opt_u64(uint8_t *w, unsigned tag, uint64_t v, int has)
 
 static inline int fast_view(pbw_bytes b, const uint8_t *dst, size_t cap)
 {
+    /* Modulo arithmetic: p - lo < cap is "starts inside dst", lo - p < len
+     * is "dst starts inside the view" (both false when dst is NULL). */
     uintptr_t p = (uintptr_t)b.ptr, lo = (uintptr_t)dst;
     return b.len == 0 ||
-           (b.len < FAST_VIEW_MAX && b.ptr != NULL &&
-            (dst == NULL || p + b.len <= lo || p - lo >= cap));
+           (b.len < FAST_VIEW_MAX && b.ptr != NULL && p - lo >= cap && lo - p >= b.len);
 }
 
 /* A MessageData's contents: its size, or SIZE_MAX for a kind outside the enum. */
@@ -2208,7 +2357,7 @@ size_t wps_downstream_size(const wps_downstream *msg)
     {                                                                                              \
         if (fast_##dir##_encode(msg, dst, cap, written, WPS_##DIR##_##kind))                       \
             return *written > cap ? PBW_E_NOSPACE : PBW_OK;                                        \
-        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, dst, cap, written);             \
+        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, 0, dst, cap, written);          \
     }
 ENC_ENTRY(up, UP, SEND_TO_GROUP)
 ENC_ENTRY(up, UP, JOIN_GROUP) /* and the three requests of the same layout */
@@ -2244,7 +2393,20 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
         break;
     }
 #endif
-    return encode_root(&descs[M_UP], (const uint8_t *)msg, dst, cap, written);
+    return encode_root(&descs[M_UP], (const uint8_t *)msg, 0, dst, cap, written);
+}
+
+/* Without the flag: the plain function (and its fast paths; a message with
+ * a map never takes those, so they need no flag). */
+pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, uint8_t *dst,
+                                     size_t cap, size_t *written)
+{
+#if !WPS_SMALL
+    if (!(flags & WPS_ENCODE_SORTED_MAPS))
+        return wps_upstream_encode(msg, dst, cap, written);
+#endif
+    return encode_root(&descs[M_UP], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+                       cap, written);
 }
 
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
@@ -2271,7 +2433,18 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
         break;
     }
 #endif
-    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, dst, cap, written);
+    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, 0, dst, cap, written);
+}
+
+pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
+                                       size_t cap, size_t *written)
+{
+#if !WPS_SMALL
+    if (!(flags & WPS_ENCODE_SORTED_MAPS))
+        return wps_downstream_encode(msg, dst, cap, written);
+#endif
+    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+                       cap, written);
 }
 
 #endif /* !WPS_NO_ENCODER */
@@ -2296,10 +2469,14 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
                     S_HOLD, S_REPLAY, S_DONE, S_ERROR,
-                    S_START /* nothing consumed yet: the whole frame may be at hand */ };
+                    S_START, /* nothing consumed yet */
+                    S_GATHER /* the frame fits the scratch buffer: being copied there */ };
 /* Phases of S_REPLAY (in s->nbytes, unused there): the payload delivered,
  * the bytes after it being consumed, done. */
 enum { R_PAYLOAD, R_AFTER, R_DONE };
+
+static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                 wps_stream_event *ev);
 enum { EV_DISCARD = 1, EV_BEGIN = 2, EV_END = 4 };
 
 WPS__ASSERT(stream_state_fits, (sizeof(void *) != 8 || PBW_MAX_DEPTH != 100) ||
@@ -2326,7 +2503,7 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->depth = 0;
     s->state = S_START;
     s->nbytes = 0;
-    s->flags = (uint8_t)(flags & WPS_DECODE_NO_UTF8);
+    s->flags = (uint8_t)(flags & (WPS_DECODE_NO_UTF8 | WPS_STREAM_COLLECT));
     s->status = 0;
     s->held = 0;
     s->pending = 0;
@@ -2543,6 +2720,9 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
     const msgdesc *d = frame_desc(s);
     uint8_t *base = frame_base(s);
     int cleared = 0;
+    size_t room = s->scratch_cap - s->scratch_len;
+    /* a record (one-byte tag, length, bytes) of this field fits the scratch */
+    int fits = len < room && 1 + pbw_varint_size(len) <= room - len;
 
     if (len > PBW_LEN_MAX) { /* first, as libprotobuf's ReadSize; and len fits a size_t */
         stream_fail(s, PBW_E_TOO_BIG, s->elem);
@@ -2566,7 +2746,8 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         s->frame_base[s->depth] = (uint16_t)(nb - s->msg);
         s->frame_desc[s->depth] = f->sub;
         s->state = S_TAG;
-    } else if (f->sub == PAYLOAD && f->type <= T_BYTES) {
+    } else if (f->sub == PAYLOAD && f->type <= T_BYTES &&
+               !((s->flags & WPS_STREAM_COLLECT) && fits)) {
         pbw_bytes view = {NULL, 0};
         view.len = (size_t)len;
         payload_cleared(s, store_view(d, f, base, view));
@@ -2576,13 +2757,13 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         memset(&s->utf8, 0, sizeof s->utf8);
         s->state = S_PAYLOAD;
     } else {
-        /* A short field: buffered whole in the scratch buffer as a record.
-         * Record field numbers are below 16: a one-byte tag. */
+        /* A short field (or a payload collected in WPS_STREAM_COLLECT mode):
+         * buffered whole in the scratch buffer as a record.  Record field
+         * numbers are below 16: a one-byte tag. */
         uint8_t rec = (uint8_t)((f->type == T_STR ? SCRATCH_STRING : f->tag >> 3) << 3 |
                                 PBW_WT_LEN);
-        size_t room = s->scratch_cap - s->scratch_len;
         uint8_t *w;
-        if (len >= room || 1 + pbw_varint_size(len) > room - len) {
+        if (!fits) {
             stream_fail(s, PBW_E_NOSPACE, s->elem);
             return;
         }
@@ -2608,13 +2789,14 @@ static void stream_whole(wps_stream *s, const field *f)
     b.len = s->scratch_len - s->field_at;
     at = s->pos - b.len; /* where the value was in the input */
     s->state = S_TAG;
-    if (f->type == T_STR) {
+    if (f->type == T_STR || f->sub == PAYLOAD) {
         size_t bad;
-        if (!utf8_ok(s->flags, b, &bad)) {
+        if (f->type == T_STR && !utf8_ok(s->flags, b, &bad)) {
             stream_fail(s, PBW_E_UTF8, at + bad);
             return;
         }
-        payload_cleared(s, store_view(d, f, base, b));
+        /* a collected payload replaces one streamed before it */
+        payload_cleared(s, store_view(d, f, base, b) || f->sub == PAYLOAD);
     } else {
         const uint8_t *e = b.ptr;
         uint8_t path = (uint8_t)(f->tag >> 3);
@@ -2695,7 +2877,8 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
         stream_len(s, f, b.len); /* sub-message: a frame; payload: BEGIN; else a record */
         p = b.ptr;
         if (s->state == S_WHOLE) {
-            memcpy(s->scratch + s->scratch_len, b.ptr, b.len);
+            /* memmove: after an abandoned gather the input is the scratch */
+            memmove(s->scratch + s->scratch_len, b.ptr, b.len);
             s->scratch_len += b.len;
             s->pos += b.len;
             p += b.len;
@@ -2713,85 +2896,176 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
 
 
 #if !WPS_SMALL
-/*
- * The common case: the whole frame is in this chunk and the scratch buffer
- * is as large as the frame.  The one-shot decoder decodes it (the same
- * core, the same result), copying its short fields into the scratch buffer
- * as it goes (each record no larger than the field on the wire: they fit).
- * The first event follows at once: MESSAGE_END, or PAYLOAD_BEGIN with the
- * whole payload (the occurrence that counts); replay_next() the rest.
- * Returns 0 when the frame is malformed (the error is set).
- */
-NOINLINE static int stream_whole_frame(wps_stream *s, const uint8_t **pp, wps_stream_event *ev)
+/* The MessageData of a decoded root message, or NULL: payload_of() for the
+ * kinds that have one, without the table walk. */
+static ALWAYS_INLINE wps_data *root_data(const wps_stream *s)
 {
-    const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *p = *pp, *e = p;
-    wps_data *data;
-    size_t at, off, len = (size_t)s->frame_end[0];
-    pbw_status st = PBW_OK;
-
-    /* the fast path notes the MessageData's offset in field_at */
-    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
-                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
-        at = s->field_at;
-    } else {
-        s->scratch_len = 0; /* whatever the fast path copied before giving up */
-        st = decode(root, s->msg, p, len, s->flags, 0, s, &e);
-        if (st != PBW_OK) {
-            stream_error(s, st, (uint64_t)(e - p));
-            return 0;
+    if (s->frame_desc[0] == M_UP) {
+        wps_upstream *m = (wps_upstream *)(void *)s->msg;
+        switch (m->kind) {
+        case WPS_UP_SEND_TO_GROUP:
+            return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
+        case WPS_UP_EVENT:
+            return m->u.event.has_data ? &m->u.event.data : NULL;
+        case WPS_UP_INVOKE_EVENT:
+            return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
+        case WPS_UP_STREAM_DATA:
+            return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
+        default:
+            return NULL;
         }
-        at = payload_of(root, s->msg);
+    } else {
+        wps_downstream *m = (wps_downstream *)(void *)s->msg;
+        switch (m->kind) {
+        case WPS_DOWN_DATA:
+            return m->u.data.has_data ? &m->u.data.data : NULL;
+        case WPS_DOWN_INVOKE_RESPONSE:
+            return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
+        default:
+            return NULL;
+        }
     }
+}
+
+/* The first event of a frame decoded whole (every view valid): MESSAGE_END,
+ * or PAYLOAD_BEGIN with the whole payload (the occurrence that counts);
+ * replay_next() gives the rest.  With WPS_STREAM_COLLECT the payload stays
+ * in the struct: MESSAGE_END alone. */
+static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
+                                              wps_stream_event *ev)
+{
     s->state = S_REPLAY;
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->length = 0;
-    data = at ? (wps_data *)(void *)(s->msg + at) : NULL;
+    ev->remaining = 0;
     if (data) {
-        data->raw.ptr = NULL; /* never in memory, as far as the caller knows */
+        data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
     }
-    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL) {
-        /* no payload on the wire (none, or an Any without a value) */
-        *pp = p + len;
-        s->pos = len;
+    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL ||
+        (s->flags & WPS_STREAM_COLLECT)) {
+        /* no payload on the wire (none, or an Any without a value), or one
+         * collected in the struct */
         s->nbytes = R_DONE;
         ev->type = WPS_EV_MESSAGE_END;
         ev->kind = WPS_DATA_NONE;
         ev->data = NULL;
-        return 1;
+        return PBW_OK;
     }
-    off = (size_t)(data->bytes.ptr - p) + data->bytes.len; /* the payload's end */
     ev->type = WPS_EV_PAYLOAD_BEGIN;
     ev->kind = data->kind;
     ev->data = data;
-    ev->length = data->bytes.len;
+    ev->remaining = data->bytes.len;
     if (data->bytes.len) {
         ev->chunk.ptr = data->bytes.ptr;
         ev->chunk.len = data->bytes.len;
     }
-    *pp = p + off;
-    s->pos = off;
-    s->acc = 0; /* all of it delivered: END comes next */
     s->nbytes = R_PAYLOAD;
     s->payload = (uint8_t)data->kind;
-    s->depth = 1; /* the payload's frame, for payload_data() */
-    s->frame_desc[1] = M_DATA; /* for payload_data(): the wps_data itself */
-    s->frame_base[1] = (uint16_t)at;
+    s->frame_base[1] = (uint16_t)((uint8_t *)data - s->msg); /* for PAYLOAD_END */
     data->bytes.ptr = NULL;
-    return 1;
+    return PBW_OK;
+}
+
+/*
+ * The whole frame is in this chunk (and no payload is to be collected):
+ * the one-shot decoder decodes it in place, copying its short fields into
+ * the scratch buffer as it goes (each record no larger than the field on
+ * the wire: they fit), so only the payload's view points into the input.
+ */
+NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
+                                              wps_stream_event *ev)
+{
+    const msgdesc *root = &descs[s->frame_desc[0]];
+    const uint8_t *p = *pp, *e = p;
+    size_t len = (size_t)s->frame_end[0];
+    pbw_status st;
+    wps_data *data;
+
+    /* the fast path notes the MessageData's offset in field_at */
+    s->field_at = 0;
+    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
+                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
+        data = s->field_at ? (wps_data *)(void *)(s->msg + s->field_at) : NULL;
+    } else {
+        s->scratch_len = 0; /* whatever the fast path copied before giving up */
+        st = decode(root, s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s, &e);
+        if (st != PBW_OK) {
+            stream_error(s, st, (uint64_t)(e - p));
+            return st;
+        }
+        data = root_data(s);
+    }
+    *pp = p + len;
+    s->pos = len;
+    return decoded_whole(s, data, ev);
+}
+
+/*
+ * The frame fits the scratch buffer but comes in pieces: its bytes are
+ * copied there as they come (one memcpy per chunk, whatever the chunk
+ * size), and once complete the one-shot decoder decodes the copy (the same
+ * core, the same result and the same error at the same offset), so every
+ * view points into the scratch buffer.
+ */
+NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
+                                         wps_stream_event *ev)
+{
+    const uint8_t *p = *pp;
+    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
+    pbw_status st;
+
+    if (p && want) {
+        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
+        if (n) {
+            memcpy(s->scratch + (size_t)s->pos, p, n);
+            *pp = p + n;
+            s->pos += n;
+            want -= n;
+        }
+    }
+    if (want)
+        return PBW_NEED_MORE;
+    s->scratch_len = len;
+    p = s->scratch;
+    st = s->frame_desc[0] == M_UP
+             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
+                                   s->flags & WPS_DECODE_NO_UTF8, &at)
+             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
+                                     s->flags & WPS_DECODE_NO_UTF8, &at);
+    if (st != PBW_OK) {
+        stream_error(s, st, at);
+        return st;
+    }
+    return decoded_whole(s, root_data(s), ev);
+}
+
+/*
+ * The input ended (wps_stream_finish) before a gathered frame was complete:
+ * the answer is an error either way, the first one the field-by-field path
+ * finds in the bytes gathered, else PBW_E_TRUNCATED where they stop.  So
+ * run that path over them, in place: it writes its records at the start of
+ * the scratch buffer, never past the bytes it has consumed (a record takes
+ * no more than its field on the wire), and copies with memmove.
+ */
+static void stream_gather_abandon(wps_stream *s)
+{
+    const uint8_t *p = s->scratch, *end = s->scratch + (size_t)s->pos;
+    wps_stream_event ev;
+    s->pos = 0;
+    s->state = S_TAG;
+    while (stream_general(s, &p, end, &ev) == PBW_OK)
+        ; /* events of a frame that is an error anyway */
 }
 
 /* The events after PAYLOAD_BEGIN of a frame decoded whole: PAYLOAD_END,
- * then (the bytes after the payload consumed) MESSAGE_END.  A short,
+ * then MESSAGE_END (every byte was consumed by the gathering).  A short,
  * straight path: the frame is already known to be valid. */
-static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                     wps_stream_event *ev)
+static inline pbw_status replay_next(wps_stream *s, wps_stream_event *ev)
 {
     ev->chunk.ptr = NULL;
     ev->chunk.len = 0;
-    ev->length = 0;
+    ev->remaining = 0;
     if (s->nbytes == R_PAYLOAD) {
         s->nbytes = R_AFTER;
         ev->type = WPS_EV_PAYLOAD_END;
@@ -2799,19 +3073,7 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
         ev->data = (wps_data *)(void *)(s->msg + s->frame_base[1]);
         return PBW_OK;
     }
-    if (s->nbytes == R_AFTER) {
-        uint64_t left = s->frame_end[0] - s->pos;
-        size_t n = *pp ? (size_t)(end - *pp) : 0;
-        if (n > left)
-            n = (size_t)left;
-        if (n) {
-            *pp += n;
-            s->pos += n;
-        }
-        if (n < left)
-            return PBW_NEED_MORE;
-        s->nbytes = R_DONE;
-    }
+    s->nbytes = R_DONE;
     ev->type = WPS_EV_MESSAGE_END;
     ev->kind = WPS_DATA_NONE;
     ev->data = NULL;
@@ -2821,8 +3083,8 @@ static inline pbw_status replay_next(wps_stream *s, const uint8_t **pp, const ui
 
 /* The general machine: byte by byte where it must, whole fields where it
  * can (stream_fast). */
-NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                 wps_stream_event *ev)
+NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp,
+                                          const uint8_t *end, wps_stream_event *ev)
 {
     const uint8_t *p = *pp;
     pbw_status result = PBW_NEED_MORE;
@@ -2846,13 +3108,13 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
                 s->pending &= (uint8_t)~EV_DISCARD;
                 ev->type = WPS_EV_PAYLOAD_DISCARD;
                 ev->kind = WPS_DATA_NONE;
-                ev->length = 0;
+                ev->remaining = 0;
                 ev->data = NULL;
             } else if (s->pending & EV_END) {
                 s->pending &= (uint8_t)~EV_END;
                 ev->type = WPS_EV_PAYLOAD_END;
                 ev->kind = (wps_data_kind)s->payload;
-                ev->length = 0;
+                ev->remaining = 0;
                 ev->data = payload_data(s);
             }
             result = PBW_OK;
@@ -2914,7 +3176,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             size_t n = avail < s->acc ? avail : (size_t)s->acc;
             if (n) {
                 if (s->state == S_WHOLE) {
-                    memcpy(s->scratch + s->scratch_len, p, n);
+                    memmove(s->scratch + s->scratch_len, p, n); /* see stream_fast */
                     s->scratch_len += n;
                 }
                 p += n;
@@ -2954,7 +3216,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
             }
             s->pending &= (uint8_t)~EV_BEGIN;
             ev->type = begin ? WPS_EV_PAYLOAD_BEGIN : WPS_EV_PAYLOAD_CHUNK;
-            ev->length = s->acc;
+            ev->remaining = s->acc;
             ev->kind = (wps_data_kind)s->payload;
             ev->chunk.ptr = n ? p : NULL;
             ev->chunk.len = n;
@@ -2984,7 +3246,7 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
         case S_DONE:
             ev->type = WPS_EV_MESSAGE_END;
             ev->kind = WPS_DATA_NONE;
-            ev->length = 0;
+            ev->remaining = 0;
             ev->chunk.ptr = NULL;
             ev->chunk.len = 0;
             ev->data = NULL;
@@ -3005,27 +3267,36 @@ NOINLINE static pbw_status stream_general(wps_stream *s, const uint8_t **pp, con
 }
 
 /* Everything but the replay of a frame decoded whole. */
-NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp, const uint8_t *end,
-                                            wps_stream_event *ev)
+NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
+                                            const uint8_t *end, wps_stream_event *ev)
 {
     const uint8_t *none = NULL;
 
     if (pp == NULL)
         pp = &none;
 #if !WPS_SMALL
-    if (s->state == S_REPLAY)
-        return replay_next(s, pp, end, ev);
-#endif
+    if (s->state == S_GATHER)
+        return stream_gather(s, pp, end, ev);
     if (s->state == S_START) {
-        /* One byte to test (not the fields it implies: a wider load of
-         * bytes just stored one by one would stall). */
+        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
+         * decoded at once, in place when the whole frame is at hand, or (only
+         * when collecting: the caller lends the scratch buffer for payloads)
+         * after gathering it there */
+        if (s->frame_end[0] <= s->scratch_cap) {
+            if (!(s->flags & WPS_STREAM_COLLECT)) {
+                if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp))
+                    return stream_whole_frame(s, pp, ev);
+            } else {
+                s->state = S_GATHER;
+                return stream_gather(s, pp, end, ev);
+            }
+        }
         s->state = S_TAG;
-#if !WPS_SMALL
-        if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp) &&
-            s->frame_end[0] <= s->scratch_cap && stream_whole_frame(s, pp, ev))
-            return PBW_OK;
-#endif
     }
+#else
+    if (s->state == S_START)
+        s->state = S_TAG;
+#endif
     return stream_general(s, pp, end, ev);
 }
 
@@ -3033,14 +3304,18 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
                            wps_stream_event *ev)
 {
 #if !WPS_SMALL
-    if (s->state == S_REPLAY && pp)
-        return replay_next(s, pp, end, ev);
+    if (s->state == S_REPLAY)
+        return replay_next(s, ev);
 #endif
     return stream_next_slow(s, pp, end, ev);
 }
 
 pbw_status wps_stream_finish(wps_stream *s, wps_stream_event *ev)
 {
+#if !WPS_SMALL
+    if (s->state == S_GATHER && s->pos < s->frame_end[0])
+        stream_gather_abandon(s);
+#endif
     if (s->state == S_ERROR || s->state == S_DONE || s->pending)
         return wps_stream_next(s, NULL, NULL, ev);
     if (s->frame_end[0] != WPS_LEN_UNKNOWN) {

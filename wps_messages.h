@@ -45,6 +45,9 @@
 #define WPS_MESSAGES_H
 
 #include "pbwire.h"
+#if !(defined(PBW_FREESTANDING) && PBW_FREESTANDING)
+#include <string.h> /* memset, for the static inline constructors */
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,7 +58,7 @@ extern "C" {
  * ------------------------------------------------------------------------
  *
  * This header is the one place that states the version; every build file
- * and manifest reads it or is checked against it (tests/integration).
+ * and manifest reads it or is checked against it (tests/packaging/check.py).
  * WPS_VERSION_NUMBER is 0xMMmmpp, for comparisons in #if.
  *
  * WPS_ABI_VERSION is the number in the shared library's soname
@@ -532,8 +535,8 @@ typedef struct wps_downstream {
  * PBW_E_TOO_BIG (a length prefix above PBW_LEN_MAX; or len above
  * PBW_MSG_MAX, at offset PBW_MSG_MAX, before anything else) - exactly
  * when libprotobuf's ParseFromString would fail.  On failure *out is reset
- * to the empty message (kind NONE).  Stack use is bounded (about
- * 4 * PBW_MAX_DEPTH bytes plus a few hundred), whatever the input.
+ * to the empty message (kind NONE).  Stack use is fixed (a few hundred
+ * bytes: see the README's table), whatever the input.
  */
 pbw_status wps_upstream_decode(const uint8_t *buf, size_t len, wps_upstream *out,
                                unsigned flags, size_t *err_offset);
@@ -573,7 +576,8 @@ size_t wps_downstream_size(const wps_downstream *msg);
  * non-zero / non-empty; fields with a has_ flag (and the selected oneof
  * member) whenever the flag is set, even if zero or empty.  Map entries
  * are written with both key and value, in the order given (libprotobuf
- * sorts them by key: pass them sorted to match its bytes).  wps_data.raw is
+ * sorts them by key: pass them sorted, or use WPS_ENCODE_SORTED_MAPS below,
+ * to match its bytes).  wps_data.raw is
  * ignored.  Strings are written as given: the caller supplies valid UTF-8.
  *
  * Presence, one rule for every field: a field with a has_ flag is written
@@ -603,6 +607,24 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
 pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t cap,
                                  size_t *written);
 
+/*
+ * wps_*_encode with flags.  WPS_ENCODE_SORTED_MAPS: every map goes out as
+ * libprotobuf's deterministic serialisation writes it, whatever order the
+ * entries are given or were decoded in: each distinct key once, with the
+ * value of its last occurrence (a later duplicate wins, as in a decoded
+ * map), sorted by key (bytewise).  No memory is used: a selection walk,
+ * n + 1 passes over a map of n entries, O(n^2) key comparisons per map (a
+ * decoded map is re-walked on its wire region at each pass): cheap for the
+ * handful of metadata entries this protocol carries, not meant for
+ * thousands.  0: exactly wps_*_encode.  The size, in one call: the
+ * PBW_E_NOSPACE answer (dst NULL, cap 0) gives it.
+ */
+#define WPS_ENCODE_SORTED_MAPS 1u
+pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, uint8_t *dst,
+                                     size_t cap, size_t *written);
+pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
+                                       size_t cap, size_t *written);
+
 /* ------------------------------------------------------------------------
  * Streaming decode: push bytes in, pull events out
  * ------------------------------------------------------------------------
@@ -611,8 +633,10 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
  * frames) and payloads too big to hold.  The decoder fills the same struct
  * as wps_*_decode(), with the same semantics and the same errors at the
  * same offsets, from any split of the same bytes.  It is resumable at every
- * byte, keeps all its state in a caller-owned wps_stream (no allocation, no
- * callbacks), and reads each input byte once.
+ * byte and keeps all its state in a caller-owned wps_stream (no allocation,
+ * no callbacks).  One wps_stream decodes one frame: initialise it again for
+ * the next frame; the input after a frame's MESSAGE_END (*p) is the next
+ * frame's.
  *
  * Where the bytes go:
  *   - short fields (group, event, ids, names, type URLs, map entries,
@@ -642,6 +666,20 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
  * the frame is decoded at once by the one-shot decoder and only the payload
  * that counts is delivered.  Otherwise the decoder goes field by field.
  *
+ * WPS_STREAM_COLLECT (init flag): you lend the scratch buffer for payloads
+ * too.  A payload whose record fits the scratch buffer's free room (its
+ * length plus 2 to 6 bytes) is collected there like a short field and
+ * appears in the struct as a view, with no payload events (a payload
+ * streamed before it and replaced by it is discarded with PAYLOAD_DISCARD,
+ * as usual); a larger one streams as above.  At MESSAGE_END,
+ * data.bytes.ptr != NULL means the payload is in the struct.  With a
+ * declared length and a scratch buffer as large as the frame, every payload
+ * is collected and the frame is fast however it is split: its bytes are
+ * gathered into the scratch buffer as they come (one copy per chunk) and
+ * decoded at once by the one-shot decoder when complete (so every event
+ * waits for the frame's last byte; not in a WPS_SMALL build, which goes
+ * field by field, with the same results).
+ *
  * Usage:
  *     wps_stream s;
  *     wps_stream_event ev;
@@ -659,6 +697,11 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
 
 #define WPS_LEN_UNKNOWN UINT64_MAX
 
+/* Flag for wps_stream_init_*: payloads that fit the scratch buffer's free
+ * room are collected there and appear in the struct as views, with no
+ * payload events (see above). */
+#define WPS_STREAM_COLLECT 2u
+
 typedef enum wps_stream_event_type {
     WPS_EV_PAYLOAD_BEGIN = 1, /* a payload starts: kind, length, data, and in
                                * chunk its first bytes (possibly none) */
@@ -671,9 +714,10 @@ typedef enum wps_stream_event_type {
 typedef struct wps_stream_event {
     wps_stream_event_type type;
     wps_data_kind kind; /* payload events: TEXT, BINARY, JSON, or PROTOBUF (Any.value) */
-    uint64_t length;    /* PAYLOAD_BEGIN: the payload's total length;
-                         * PAYLOAD_CHUNK: its bytes still to come, this
-                         * chunk's included */
+    uint64_t remaining; /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: the payload's bytes
+                         * not delivered before this event, this event's
+                         * chunk included (so on BEGIN, the total length;
+                         * the total is also data->bytes.len) */
     pbw_bytes chunk;    /* PAYLOAD_BEGIN, PAYLOAD_CHUNK: payload bytes, a view
                          * into the input passed to this call, valid as long
                          * as that input is ({NULL, 0} for none) */
@@ -724,7 +768,7 @@ typedef struct wps_stream {
  *   PBW_MSG_MAX bytes is PBW_E_TOO_BIG at that offset (libprotobuf reads
  *   no more than INT_MAX bytes).  Payload lengths, like every length, are
  *   at most PBW_LEN_MAX, so they always fit a size_t, on 32-bit too.
- * flags: 0 or WPS_DECODE_NO_UTF8.
+ * flags: 0, WPS_DECODE_NO_UTF8, WPS_STREAM_COLLECT, or both.
  */
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
                               size_t scratch_cap, uint64_t total_len, unsigned flags);
@@ -804,6 +848,273 @@ pbw_status wps_downstream_encode_split(const wps_downstream *msg, uint8_t *dst, 
 #define WPS__FIELDS_MAX 192
 #define WPS_HEAD_TAIL_MAX(string_bytes, map_entries, items) \
     (WPS__FIELDS_MAX + 20 * (map_entries) + 40 * (items) + (string_bytes))
+
+/* ------------------------------------------------------------------------
+ * Building messages, and names for logs
+ * ------------------------------------------------------------------------
+ *
+ * Constructors for the messages a client sends and a service answers.
+ * Each one zeroes *m, then sets the kind, the member's fields and their
+ * has_ flags: the result encodes as is.  Views are copied, not bytes: the
+ * memory they point at must outlive the encoding.  Everything here is
+ * static inline, so a program that does not call a function carries no code
+ * for it (firmware size is unchanged by their existence).
+ *
+ *     wps_upstream m;
+ *     wps_up_send_to_group(&m, pbw_str("chat"), wps_text(pbw_str("hello")));
+ *     wps_up_set_ack_id(&m, 1);
+ *     st = wps_upstream_encode(&m, buf, sizeof buf, &n);
+ *
+ * Anything not covered (metadata, streams, ttl, no_echo...) is a field of
+ * the struct: set it after the constructor.
+ */
+
+/* Payloads: a text, binary or JSON payload of the given bytes; a protobuf
+ * payload (google.protobuf.Any) of type_url and value. */
+static inline wps_data wps_data_of(wps_data_kind kind, pbw_bytes bytes)
+{
+    wps_data d;
+    memset(&d, 0, sizeof d);
+    d.kind = kind;
+    d.bytes = bytes;
+    return d;
+}
+static inline wps_data wps_text(pbw_bytes text) { return wps_data_of(WPS_DATA_TEXT, text); }
+static inline wps_data wps_binary(pbw_bytes bytes) { return wps_data_of(WPS_DATA_BINARY, bytes); }
+static inline wps_data wps_json(pbw_bytes json) { return wps_data_of(WPS_DATA_JSON, json); }
+static inline wps_data wps_protobuf(pbw_bytes type_url, pbw_bytes value)
+{
+    wps_data d = wps_data_of(WPS_DATA_PROTOBUF, value);
+    d.type_url = type_url;
+    return d;
+}
+
+/* Upstream: JoinGroup, LeaveGroup, SendToGroup, Event, SequenceAck, Ping. */
+static inline void wps_up_join_group(wps_upstream *m, pbw_bytes group)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_JOIN_GROUP;
+    m->u.join_group.group = group;
+}
+static inline void wps_up_leave_group(wps_upstream *m, pbw_bytes group)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_LEAVE_GROUP;
+    m->u.leave_group.group = group;
+}
+static inline void wps_up_send_to_group(wps_upstream *m, pbw_bytes group, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_SEND_TO_GROUP;
+    m->u.send_to_group.group = group;
+    m->u.send_to_group.data = data;
+    m->u.send_to_group.has_data = 1;
+}
+static inline void wps_up_event(wps_upstream *m, pbw_bytes event, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_EVENT;
+    m->u.event.event = event;
+    m->u.event.data = data;
+    m->u.event.has_data = 1;
+}
+static inline void wps_up_sequence_ack(wps_upstream *m, uint64_t sequence_id)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_SEQUENCE_ACK;
+    m->u.sequence_ack.sequence_id = sequence_id;
+}
+static inline void wps_up_ping(wps_upstream *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_UP_PING;
+}
+
+/*
+ * Asks the service for an AckMessage: sets ack_id (and has_ack_id) on a
+ * message whose kind has one (SendToGroup, Event, JoinGroup, LeaveGroup,
+ * SetGroupState, SubscribeGroupState, UnsubscribeGroupState).  Returns 1,
+ * or 0 (nothing changed) for a kind without an ack id.
+ */
+static inline int wps_up_set_ack_id(wps_upstream *m, uint64_t ack_id)
+{
+    uint64_t *id;
+    uint8_t *has;
+    switch (m->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        id = &m->u.send_to_group.ack_id, has = &m->u.send_to_group.has_ack_id;
+        break;
+    case WPS_UP_EVENT:
+        id = &m->u.event.ack_id, has = &m->u.event.has_ack_id;
+        break;
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: /* one shape: the same offsets */
+        id = &m->u.join_group.ack_id, has = &m->u.join_group.has_ack_id;
+        break;
+    case WPS_UP_SET_GROUP_STATE:
+        id = &m->u.set_group_state.ack_id, has = &m->u.set_group_state.has_ack_id;
+        break;
+    default:
+        return 0;
+    }
+    *id = ack_id;
+    *has = 1;
+    return 1;
+}
+
+/* Downstream: Ack (success, or failure with an error name such as
+ * "Duplicate", "Forbidden", "InternalServerError" and a message), Data from
+ * a group or from the server, Connected, Disconnected, Pong. */
+static inline void wps_down_ack(wps_downstream *m, uint64_t ack_id)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_ACK;
+    m->u.ack.ack_id = ack_id;
+    m->u.ack.success = 1;
+}
+static inline void wps_down_ack_error(wps_downstream *m, uint64_t ack_id, pbw_bytes name,
+                                      pbw_bytes message)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_ACK;
+    m->u.ack.ack_id = ack_id;
+    m->u.ack.has_error = 1;
+    m->u.ack.error.name = name;
+    m->u.ack.error.message = message;
+}
+static inline void wps_down_group_data(wps_downstream *m, pbw_bytes group, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_DATA;
+    m->u.data.from = pbw_str("group");
+    m->u.data.group = group;
+    m->u.data.has_group = 1;
+    m->u.data.data = data;
+    m->u.data.has_data = 1;
+}
+static inline void wps_down_server_data(wps_downstream *m, wps_data data)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_DATA;
+    m->u.data.from = pbw_str("server");
+    m->u.data.data = data;
+    m->u.data.has_data = 1;
+}
+/* The reliable subprotocol's sequence id of a DataMessage: 1, or 0
+ * (nothing changed) for another kind. */
+static inline int wps_down_set_sequence_id(wps_downstream *m, uint64_t sequence_id)
+{
+    if (m->kind != WPS_DOWN_DATA)
+        return 0;
+    m->u.data.sequence_id = sequence_id;
+    m->u.data.has_sequence_id = 1;
+    return 1;
+}
+/* reconnection_token: {NULL, 0} leaves it out (the plain subprotocol); any
+ * other view, even empty, is sent. */
+static inline void wps_down_connected(wps_downstream *m, pbw_bytes connection_id,
+                                      pbw_bytes user_id, pbw_bytes reconnection_token)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_SYSTEM;
+    m->u.system.kind = WPS_SYSTEM_CONNECTED;
+    m->u.system.u.connected.connection_id = connection_id;
+    m->u.system.u.connected.user_id = user_id;
+    m->u.system.u.connected.reconnection_token = reconnection_token;
+    m->u.system.u.connected.has_reconnection_token = reconnection_token.ptr != NULL;
+}
+static inline void wps_down_disconnected(wps_downstream *m, pbw_bytes reason)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_SYSTEM;
+    m->u.system.kind = WPS_SYSTEM_DISCONNECTED;
+    m->u.system.u.disconnected.reason = reason;
+}
+static inline void wps_down_pong(wps_downstream *m)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = WPS_DOWN_PONG;
+}
+
+/*
+ * Names for logs: the protobuf field name of a message kind
+ * ("sendToGroupMessage", "dataMessage"...), of a payload kind ("text",
+ * "binary", "protobuf", "json"; "none"), of a system message kind
+ * ("connectedMessage", "disconnectedMessage"), of a streaming event
+ * ("PAYLOAD_BEGIN"...).  Static strings; "?" for a value outside the enum
+ * (never NULL).  Header-only, like the constructors.
+ */
+static inline const char *wps_upstream_kind_name(wps_up_kind k)
+{
+    switch (k) {
+    case WPS_UP_NONE: return "none";
+    case WPS_UP_SEND_TO_GROUP: return "sendToGroupMessage";
+    case WPS_UP_EVENT: return "eventMessage";
+    case WPS_UP_JOIN_GROUP: return "joinGroupMessage";
+    case WPS_UP_LEAVE_GROUP: return "leaveGroupMessage";
+    case WPS_UP_SEQUENCE_ACK: return "sequenceAckMessage";
+    case WPS_UP_PING: return "pingMessage";
+    case WPS_UP_INVOKE_EVENT: return "invokeEventMessage";
+    case WPS_UP_CANCEL_INVOCATION: return "cancelInvocationMessage";
+    case WPS_UP_STREAM_DATA: return "streamDataMessage";
+    case WPS_UP_STREAM_END: return "streamEndMessage";
+    case WPS_UP_SET_GROUP_STATE: return "setGroupStateMessage";
+    case WPS_UP_SUBSCRIBE_GROUP_STATE: return "subscribeGroupStateMessage";
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: return "unsubscribeGroupStateMessage";
+    }
+    return "?";
+}
+static inline const char *wps_downstream_kind_name(wps_down_kind k)
+{
+    switch (k) {
+    case WPS_DOWN_NONE: return "none";
+    case WPS_DOWN_ACK: return "ackMessage";
+    case WPS_DOWN_DATA: return "dataMessage";
+    case WPS_DOWN_SYSTEM: return "systemMessage";
+    case WPS_DOWN_PONG: return "pongMessage";
+    case WPS_DOWN_INVOKE_RESPONSE: return "invokeResponseMessage";
+    case WPS_DOWN_STREAM_ACK: return "streamAckMessage";
+    case WPS_DOWN_STREAM_NACK: return "streamNackMessage";
+    case WPS_DOWN_STREAM_CLOSED: return "streamClosedMessage";
+    case WPS_DOWN_GROUP_STATE_UPDATE: return "groupStateUpdateMessage";
+    case WPS_DOWN_GROUP_STATE_SNAPSHOT: return "groupStateSnapshotMessage";
+    }
+    return "?";
+}
+static inline const char *wps_data_kind_name(wps_data_kind k)
+{
+    switch (k) {
+    case WPS_DATA_NONE: return "none";
+    case WPS_DATA_TEXT: return "text";
+    case WPS_DATA_BINARY: return "binary";
+    case WPS_DATA_PROTOBUF: return "protobuf";
+    case WPS_DATA_JSON: return "json";
+    }
+    return "?";
+}
+static inline const char *wps_system_kind_name(wps_system_kind k)
+{
+    switch (k) {
+    case WPS_SYSTEM_NONE: return "none";
+    case WPS_SYSTEM_CONNECTED: return "connectedMessage";
+    case WPS_SYSTEM_DISCONNECTED: return "disconnectedMessage";
+    }
+    return "?";
+}
+static inline const char *wps_stream_event_name(wps_stream_event_type t)
+{
+    switch (t) {
+    case WPS_EV_PAYLOAD_BEGIN: return "PAYLOAD_BEGIN";
+    case WPS_EV_PAYLOAD_CHUNK: return "PAYLOAD_CHUNK";
+    case WPS_EV_PAYLOAD_END: return "PAYLOAD_END";
+    case WPS_EV_PAYLOAD_DISCARD: return "PAYLOAD_DISCARD";
+    case WPS_EV_MESSAGE_END: return "MESSAGE_END";
+    }
+    return "?";
+}
+
 
 #ifdef __cplusplus
 }

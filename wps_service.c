@@ -196,19 +196,40 @@ size_t wps_fanout_receiver(const wps_fanout *f, int reliable, uint64_t seq, uint
 
 /* One function renders a message twice: first with p == NULL, counting
  * (and checking: check = 1), then, once the size is known to fit, writing
- * with the checks off.  So the size is exact by construction. */
+ * with the checks off.  So the size is exact by construction.  The count
+ * saturates (over = 1) instead of wrapping, on 32-bit targets too, and the
+ * writing pass stops at `end` whatever it was told: a count that does not
+ * match the bytes (an input changed under it) never writes past cap. */
 typedef struct jw {
-    uint8_t *p; /* next byte, or NULL: count only */
-    size_t n;   /* bytes so far */
-    int check;  /* run the input checks (the counting pass) */
+    uint8_t *p;   /* next byte, or NULL: count only */
+    uint8_t *end; /* writing: the end of the output */
+    size_t n;     /* bytes so far */
+    int check;    /* run the input checks (the counting pass) */
+    int over;     /* the count passed SIZE_MAX, or the writing passed end */
 } jw;
+
+static void jw_init(jw *w, uint8_t *dst, size_t cap, int check)
+{
+    w->p = dst;
+    w->end = dst ? dst + cap : NULL;
+    w->n = 0;
+    w->check = check;
+    w->over = 0;
+}
 
 static void put(jw *w, const void *s, size_t len)
 {
-    if (w->p && len) {
-        memcpy(w->p, s, len);
+    if (w->p) {
+        if (len > (size_t)(w->end - w->p)) {
+            w->over = 1;
+            return;
+        }
+        if (len)
+            memcpy(w->p, s, len);
         w->p += len;
     }
+    if (w->n + len < w->n)
+        w->over = 1;
     w->n += len;
 }
 
@@ -216,9 +237,23 @@ static void put(jw *w, const void *s, size_t len)
 
 static void put_byte(jw *w, uint8_t c)
 {
-    if (w->p)
+    if (w->p) {
+        if (w->p == w->end) {
+            w->over = 1;
+            return;
+        }
         *w->p++ = c;
-    w->n++;
+    }
+    if (++w->n == 0)
+        w->over = 1;
+}
+
+/* A view of the input must not overlap the output: the count was made
+ * from the bytes as they were before the writing would change them. */
+static int overlaps(pbw_bytes v, const uint8_t *dst, size_t cap)
+{
+    uintptr_t p = (uintptr_t)v.ptr, lo = (uintptr_t)dst;
+    return v.len && dst && cap && p < lo + cap && lo < p + v.len;
 }
 
 static void put_u64(jw *w, uint64_t v)
@@ -312,14 +347,28 @@ static void put_base64(jw *w, const pbw_bytes *pieces, size_t npieces)
     uint8_t *o; /* not w->p: stores through a uint8_t * may alias *w */
     size_t i, total = 0, have = 0;
 
-    for (i = 0; i < npieces; i++)
+    for (i = 0; i < npieces; i++) {
+        if (total + pieces[i].len < total)
+            w->over = 1;
         total += pieces[i].len;
+    }
     put_byte(w, '"');
-    w->n += (total + 2) / 3 * 4;
+    if (total / 3 >= SIZE_MAX / 4 - 1) { /* 4 * ceil(total / 3) would wrap */
+        w->over = 1;
+        return;
+    }
     if (w->p == NULL) {
+        if (w->n + (total + 2) / 3 * 4 < w->n)
+            w->over = 1;
+        w->n += (total + 2) / 3 * 4;
         put_byte(w, '"');
         return;
     }
+    if ((size_t)(w->end - w->p) < (total + 2) / 3 * 4 + 1) {
+        w->over = 1;
+        return;
+    }
+    w->n += (total + 2) / 3 * 4;
     o = w->p;
     for (i = 0; i < npieces; i++) {
         const uint8_t *s = pieces[i].ptr;
@@ -704,12 +753,26 @@ pbw_status wps_json_client_size(const wps_data_message *msg, const pbw_bytes *fr
 {
     jw w;
     pbw_status st;
-    w.p = NULL;
-    w.n = 0;
-    w.check = 1;
+    jw_init(&w, NULL, 0, 1);
     st = json_client(&w, msg, from_user_id);
+    if (st == PBW_OK && w.over)
+        st = PBW_E_TOO_BIG;
     *size = st == PBW_OK ? w.n : 0;
     return st;
+}
+
+/* Every view the rendering reads, against dst[0..cap). */
+static int json_overlaps(const wps_data_message *m, const pbw_bytes *uid, const uint8_t *dst,
+                         size_t cap)
+{
+    const pbw_bytes v[] = {m->from, m->group, m->data.bytes, m->data.type_url,
+                           m->stream.stream_id, m->stream.error.name, m->stream.error.message,
+                           m->stream.error.user_error_code};
+    size_t i;
+    for (i = 0; i < sizeof v / sizeof v[0]; i++)
+        if (overlaps(v[i], dst, cap))
+            return 1;
+    return uid && overlaps(*uid, dst, cap);
 }
 
 pbw_status wps_json_client_write(const wps_data_message *msg, const pbw_bytes *from_user_id,
@@ -721,18 +784,21 @@ pbw_status wps_json_client_write(const wps_data_message *msg, const pbw_bytes *f
         return st;
     if (*written > cap)
         return PBW_E_NOSPACE;
-    w.p = dst;
-    w.n = 0;
-    w.check = 0;
-    return json_client(&w, msg, from_user_id);
+    if (json_overlaps(msg, from_user_id, dst, cap)) {
+        *written = 0;
+        return PBW_E_ARG;
+    }
+    jw_init(&w, dst, cap, 0);
+    st = json_client(&w, msg, from_user_id);
+    if (st == PBW_OK && (w.over || w.n != *written))
+        st = PBW_E_ARG; /* the input changed while it was read */
+    return st;
 }
 
 size_t wps_json_client_seq_head(uint64_t seq, uint8_t *dst)
 {
     jw w;
-    w.p = dst;
-    w.n = 0;
-    w.check = 0;
+    jw_init(&w, dst, WPS_JSON_SEQ_HEAD_MAX, 0);
     PUT_LIT(&w, "{\"sequenceId\":");
     put_u64(&w, seq);
     put_byte(&w, ',');
@@ -777,12 +843,17 @@ pbw_status wps_body_of(const wps_data *d, uint8_t *head, wps_body *out)
     return PBW_OK;
 }
 
-/* An HTTP field value (RFC 9110 section 5.5): no control character but
- * tab; bytes 0x80 and up are obs-text, allowed. */
+/* An HTTP field value (RFC 9110 section 5.5) written as it is (Content-Type,
+ * WebHook-Request-Origin): no control character but tab; bytes 0x80 and
+ * up are obs-text, allowed; no space or tab at either end, where a
+ * receiver would strip it. */
 static int field_value_ok(pbw_bytes v)
 {
     size_t i;
-    if (v.len && v.ptr == NULL)
+    if (v.len == 0)
+        return 1;
+    if (v.ptr == NULL || v.ptr[0] == ' ' || v.ptr[0] == '\t' || v.ptr[v.len - 1] == ' ' ||
+        v.ptr[v.len - 1] == '\t')
         return 0;
     for (i = 0; i < v.len; i++)
         if ((v.ptr[i] < 0x20 && v.ptr[i] != '\t') || v.ptr[i] == 0x7f)
@@ -790,10 +861,100 @@ static int field_value_ok(pbw_bytes v)
     return 1;
 }
 
+/*
+ * What a CloudEvents String may hold (CloudEvents 1.0.2, "Type System"):
+ * valid UTF-8 (PBW_E_UTF8 otherwise), and none of the characters it
+ * forbids (PBW_E_ARG): controls U+0000..U+001F and U+007F..U+009F, and
+ * noncharacters (U+FDD0..U+FDEF, and the last two of every plane).
+ * Surrogates cannot occur in valid UTF-8.
+ */
+static pbw_status ce_string_ok(pbw_bytes v)
+{
+    const uint8_t *s = v.ptr;
+    size_t i;
+    if (v.len == 0)
+        return PBW_OK;
+    if (s == NULL)
+        return PBW_E_ARG;
+    if (!pbw_utf8_valid(s, v.len, NULL))
+        return PBW_E_UTF8;
+    for (i = 0; i < v.len; i++) {
+        uint8_t c = s[i];
+        if (c < 0x20 || c == 0x7f || (c == 0xc2 && s[i + 1] < 0xa0) ||
+            (c == 0xef && s[i + 1] == 0xb7 && s[i + 2] >= 0x90 && s[i + 2] <= 0xaf) ||
+            (c == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe) ||
+            (c >= 0xf0 && (s[i + 1] & 0x0f) == 0x0f && s[i + 2] == 0xbf && s[i + 3] >= 0xbe))
+            return PBW_E_ARG; /* valid UTF-8: the bytes indexed exist */
+    }
+    return PBW_OK;
+}
+
+static const char hexup[] = "0123456789ABCDEF";
+
+static void put_pct(jw *w, uint8_t c)
+{
+    put_byte(w, '%');
+    put_byte(w, (uint8_t)hexup[c >> 4]);
+    put_byte(w, (uint8_t)hexup[c & 15]);
+}
+
+/* A CloudEvents header value (HTTP binding 1.0.2, section 3.1.3.2): every
+ * byte of a space, '"', '%' or a character outside U+0021..U+007E as %XY,
+ * upper-case; the rest as it is. */
+static void put_ce(jw *w, pbw_bytes v)
+{
+    size_t i, start = 0;
+    if (v.len == 0)
+        return;
+    for (i = 0; i < v.len; i++) {
+        uint8_t c = v.ptr[i];
+        if (c > 0x20 && c < 0x7f && c != '"' && c != '%')
+            continue;
+        put(w, v.ptr + start, i - start);
+        put_pct(w, c);
+        start = i + 1;
+    }
+    put(w, v.ptr + start, v.len - start);
+}
+
+/* RFC 3986 pchar: unreserved, sub-delims, ':' and '@'. */
+static int is_pchar(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '$' || c == '&' ||
+           c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' ||
+           c == '=' || c == ':' || c == '@';
+}
+
+/* A path segment of ce-source, a URI reference: a byte that is not a pchar
+ * ('/' among them) is %XY in the URI (RFC 3986 section 2.1), and the header
+ * encoding then writes that '%' as %25.  All pchars pass both unchanged. */
+static void put_ce_segment(jw *w, pbw_bytes v)
+{
+    size_t i;
+    for (i = 0; i < v.len; i++) {
+        uint8_t c = v.ptr[i];
+        if (is_pchar(c)) {
+            put_byte(w, c);
+        } else {
+            PUT_LIT(w, "%25");
+            put_byte(w, (uint8_t)hexup[c >> 4]);
+            put_byte(w, (uint8_t)hexup[c & 15]);
+        }
+    }
+}
+
 static void header(jw *w, pbw_bytes name, pbw_bytes value)
 {
     put(w, name.ptr, name.len);
     put(w, value.ptr, value.len);
+    PUT_LIT(w, "\r\n");
+}
+
+static void ce_header(jw *w, pbw_bytes name, pbw_bytes value)
+{
+    put(w, name.ptr, name.len);
+    put_ce(w, value);
     PUT_LIT(w, "\r\n");
 }
 
@@ -806,49 +967,66 @@ static void cloudevent(jw *w, const wps_cloudevent_conn *c, pbw_bytes event,
     PUT_LIT(w, "Content-Length: ");
     put_u64(w, body->len);
     PUT_LIT(w, "\r\nce-specversion: 1.0\r\nce-type: azure.webpubsub.user.");
-    put(w, event.ptr, event.len);
+    put_ce(w, event);
     PUT_LIT(w, "\r\nce-source: /hubs/");
-    put(w, c->hub.ptr, c->hub.len);
+    put_ce_segment(w, c->hub);
     PUT_LIT(w, "/client/");
-    header(w, LIT(""), c->connection_id);
-    header(w, LIT("ce-id: "), c->event_id);
-    header(w, LIT("ce-time: "), c->time);
+    put_ce_segment(w, c->connection_id);
+    PUT_LIT(w, "\r\n");
+    ce_header(w, LIT("ce-id: "), c->event_id);
+    ce_header(w, LIT("ce-time: "), c->time);
     if (c->signature.len)
-        header(w, LIT("ce-signature: "), c->signature);
+        ce_header(w, LIT("ce-signature: "), c->signature);
     if (c->user_id.len)
-        header(w, LIT("ce-userId: "), c->user_id);
-    header(w, LIT("ce-connectionId: "), c->connection_id);
-    header(w, LIT("ce-hub: "), c->hub);
-    header(w, LIT("ce-eventName: "), event);
+        ce_header(w, LIT("ce-userId: "), c->user_id);
+    ce_header(w, LIT("ce-connectionId: "), c->connection_id);
+    ce_header(w, LIT("ce-hub: "), c->hub);
+    ce_header(w, LIT("ce-eventName: "), event);
     if (c->subprotocol.len)
-        header(w, LIT("ce-subprotocol: "), c->subprotocol);
+        ce_header(w, LIT("ce-subprotocol: "), c->subprotocol);
     if (c->connection_state.len)
-        header(w, LIT("ce-connectionState: "), c->connection_state);
+        ce_header(w, LIT("ce-connectionState: "), c->connection_state);
 }
 
 pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes event,
                                   const wps_body *body, uint8_t *dst, size_t cap,
                                   size_t *written)
 {
+    const pbw_bytes ce[] = {event, conn->hub, conn->connection_id, conn->user_id,
+                            conn->event_id, conn->time, conn->signature, conn->subprotocol,
+                            conn->connection_state};
     jw w;
+    size_t i;
+    pbw_status st;
 
     *written = 0;
-    if (body->content_type.len == 0 || !field_value_ok(event) || !field_value_ok(conn->hub) ||
-        !field_value_ok(conn->connection_id) || !field_value_ok(conn->user_id) ||
-        !field_value_ok(conn->event_id) || !field_value_ok(conn->time) ||
-        !field_value_ok(conn->signature) || !field_value_ok(conn->subprotocol) ||
-        !field_value_ok(conn->connection_state) || !field_value_ok(conn->origin))
+    if (body->content_type.len == 0 || !field_value_ok(body->content_type) ||
+        !field_value_ok(conn->origin))
         return PBW_E_ARG;
-    w.p = NULL;
-    w.n = 0;
-    w.check = 0;
+    for (i = 0; i < sizeof ce / sizeof ce[0]; i++)
+        if ((st = ce_string_ok(ce[i])) != PBW_OK)
+            return st;
+    jw_init(&w, NULL, 0, 0);
     cloudevent(&w, conn, event, body);
+    if (w.over)
+        return PBW_E_TOO_BIG;
     *written = w.n;
     if (w.n > cap)
         return PBW_E_NOSPACE;
-    w.p = dst;
-    w.n = 0;
+    for (i = 0; i < sizeof ce / sizeof ce[0]; i++)
+        if (overlaps(ce[i], dst, cap))
+            break;
+    if (i < sizeof ce / sizeof ce[0] || overlaps(conn->origin, dst, cap) ||
+        overlaps(body->content_type, dst, cap)) {
+        *written = 0;
+        return PBW_E_ARG;
+    }
+    jw_init(&w, dst, cap, 0);
     cloudevent(&w, conn, event, body);
+    if (w.over || w.n != *written) { /* the input changed while it was read */
+        *written = 0;
+        return PBW_E_ARG;
+    }
     return PBW_OK;
 }
 
@@ -2047,4 +2225,80 @@ pbw_status wps_json_request_parse(const uint8_t *frame, size_t len, wps_upstream
     if (err_offset)
         *err_offset = len;
     return PBW_OK;
+}
+
+/* ---- 5. gateway steps -------------------------------------------------- */
+
+size_t wps_json_client_receiver(pbw_bytes rendered, int reliable, uint64_t seq, uint8_t *head,
+                                pbw_bytes iov[2], size_t *frame_len)
+{
+    *frame_len = 0;
+    if (rendered.len == 0 || rendered.ptr[0] != '{')
+        return 0;
+    if (!reliable) {
+        iov[0] = rendered;
+        *frame_len = rendered.len;
+        return 1;
+    }
+    iov[0].ptr = head;
+    iov[0].len = wps_json_client_seq_head(seq, head);
+    iov[1].ptr = rendered.ptr + 1;
+    iov[1].len = rendered.len - 1;
+    *frame_len = iov[0].len + iov[1].len;
+    return 2;
+}
+
+size_t wps_iovec_of(wps_iovec *dst, const pbw_bytes *src, size_t n)
+{
+    size_t i, total = 0;
+    for (i = 0; i < n; i++) {
+        dst[i].iov_base = (void *)(uintptr_t)src[i].ptr; /* writev() never writes */
+        dst[i].iov_len = src[i].len;
+        total += src[i].len;
+    }
+    return total;
+}
+
+int wps_ack_for(wps_downstream *out, const wps_upstream *req, pbw_bytes error_name,
+                pbw_bytes error_message)
+{
+    uint64_t id;
+    switch (req->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        if (!req->u.send_to_group.has_ack_id)
+            return 0;
+        id = req->u.send_to_group.ack_id;
+        break;
+    case WPS_UP_EVENT:
+        if (!req->u.event.has_ack_id)
+            return 0;
+        id = req->u.event.ack_id;
+        break;
+    case WPS_UP_JOIN_GROUP:
+    case WPS_UP_LEAVE_GROUP:
+    case WPS_UP_SUBSCRIBE_GROUP_STATE:
+    case WPS_UP_UNSUBSCRIBE_GROUP_STATE: /* one shape */
+        if (!req->u.join_group.has_ack_id)
+            return 0;
+        id = req->u.join_group.ack_id;
+        break;
+    case WPS_UP_SET_GROUP_STATE:
+        if (!req->u.set_group_state.has_ack_id)
+            return 0;
+        id = req->u.set_group_state.ack_id;
+        break;
+    default:
+        return 0;
+    }
+    memset(out, 0, sizeof *out);
+    out->kind = WPS_DOWN_ACK;
+    out->u.ack.ack_id = id;
+    if (error_name.len == 0) {
+        out->u.ack.success = 1;
+    } else {
+        out->u.ack.has_error = 1;
+        out->u.ack.error.name = error_name;
+        out->u.ack.error.message = error_message;
+    }
+    return 1;
 }

@@ -38,6 +38,14 @@
  * Statuses are pbw_status (pbwire.h).  PBW_E_NOSPACE always reports the size
  * needed, and nothing is written when it is returned.
  *
+ * Views: {NULL, 0} is the empty view everywhere; {NULL, n > 0} is
+ * PBW_E_ARG wherever the bytes would be read (the one exception: a payload
+ * not in memory, where a function says so).  Output buffers must not
+ * overlap any input view: each function checks the views it reads against
+ * dst[0..cap) before writing and refuses an overlap with PBW_E_ARG, nothing
+ * written.  Sizes never wrap: a rendering whose size would pass SIZE_MAX
+ * is PBW_E_TOO_BIG (reachable on 32-bit targets only).
+ *
  * Building: wps_service.c needs pbwire.c and wps_messages.c, the latter with
  * its encoder (not built with WPS_NO_ENCODER: the fan-out uses
  * wps_downstream_encode_split).  Same rules as the rest of the library: C99,
@@ -203,7 +211,9 @@ typedef struct wps_fanout {
  * used: not NULL.  On PBW_OK the bytes of buf used; on PBW_E_NOSPACE the
  *       bytes needed.
  * Returns PBW_OK; PBW_E_NOSPACE (buf too small, *f unchanged); PBW_E_ARG
- * (msg->has_data and msg->data.kind outside its enum: *f unchanged).
+ * (msg->has_data and msg->data.kind outside its enum, a {NULL, n > 0} view
+ * other than the payload, or buf[0..cap) overlapping a view: *f
+ * unchanged); PBW_E_TOO_BIG (the frame would exceed PBW_LEN_MAX bytes).
  * Costs one encode of everything but the payload.
  */
 pbw_status wps_fanout_prepare(wps_fanout *f, const wps_data_message *msg, uint8_t *buf,
@@ -311,7 +321,8 @@ pbw_status wps_json_validate(const uint8_t *s, size_t n, size_t *err_offset);
  * when msg->has_sequence_id).  from_user_id: NULL, or the sender's user id
  * for "fromUserId" (the protobuf DataMessage has no such field; the service
  * knows it).
- * Returns PBW_OK and *size; PBW_E_UTF8 (a string - from, group, the text,
+ * Returns PBW_OK and *size; PBW_E_TOO_BIG (the size would pass SIZE_MAX,
+ * possible on 32-bit targets); PBW_E_UTF8 (a string - from, group, the text,
  * fromUserId, a stream string - is not valid UTF-8: possible after
  * WPS_DECODE_NO_UTF8); PBW_E_JSON, PBW_E_DEPTH or PBW_E_UTF8 (a JSON payload
  * that wps_json_validate rejects); PBW_E_ARG (a kind outside its enum, or a
@@ -325,7 +336,9 @@ pbw_status wps_json_client_size(const wps_data_message *msg, const pbw_bytes *fr
 /*
  * Writes that message into dst[0..cap).  The same checks and statuses as
  * wps_json_client_size, plus PBW_E_NOSPACE (*written is then the size
- * needed; nothing written).  On PBW_OK *written is exactly what
+ * needed; nothing written), PBW_E_ARG when dst[0..cap) overlaps one of
+ * msg's views or *from_user_id (nothing written), and PBW_E_TOO_BIG when
+ * the size would pass SIZE_MAX.  On PBW_OK *written is exactly what
  * wps_json_client_size gives.  dst may be NULL when cap is 0.
  */
 pbw_status wps_json_client_write(const wps_data_message *msg, const pbw_bytes *from_user_id,
@@ -437,12 +450,28 @@ typedef struct wps_cloudevent_conn {
  * The request line, Host and the blank line that ends the headers are
  * yours.  Not carried over from the EventMessage, because the reference
  * defines no header for them: ack_id (the service acks), metadata, stream.
- * Every value is checked to be a valid HTTP field value: a control
- * character (CR, LF, NUL, ... other than tab) in the event name or a
- * connection field would let a client inject headers, and is refused.
+ *
+ * Every ce- value is a CloudEvents String written as the CloudEvents HTTP
+ * binding 1.0.2 (section 3.1.3.2) requires: each byte of a space, '"', '%'
+ * or a character outside U+0021..U+007E is percent-encoded as %XY
+ * (upper-case hex), so a receiver that percent-decodes gets the value back
+ * exactly - spaces at either end included - and no value can break out of
+ * its line.  Values must be valid UTF-8 (PBW_E_UTF8) without the characters
+ * a CloudEvents String may not hold (PBW_E_ARG): controls U+0000..U+001F
+ * (tab included) and U+007F..U+009F, noncharacters.  ce-source is a URI
+ * reference: hub and connection id are its path segments, so a byte of
+ * theirs that is not an RFC 3986 pchar ('/', '?', '#', '%', non-ASCII...)
+ * is first %XY in the URI, and that '%' then %25 in the header: hub "a/b"
+ * gives "ce-source: /hubs/a%252Fb/client/...", which decodes to the URI
+ * "/hubs/a%2Fb/client/...".  Content-Type and WebHook-Request-Origin are
+ * plain HTTP field values, written as they are: no control character but
+ * tab, no space or tab at either end (PBW_E_ARG).
+ *
  * Returns PBW_OK (*written: bytes written), PBW_E_NOSPACE (*written: bytes
- * needed), or PBW_E_ARG (a value with a control character, or a body
- * without a content type; *written 0).  dst may be NULL when cap is 0.
+ * needed), PBW_E_UTF8 or PBW_E_ARG (a value as above, a {NULL, n > 0} view,
+ * a body without a content type, or dst[0..cap) overlapping a value;
+ * *written 0), PBW_E_TOO_BIG (the size would pass SIZE_MAX: 32-bit only).
+ * dst may be NULL when cap is 0.
  */
 pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes event,
                                   const wps_body *body, uint8_t *dst, size_t cap,
@@ -626,6 +655,56 @@ pbw_status wps_json_request_parse(const uint8_t *frame, size_t len, wps_upstream
  * alignment.  (For static buffers; a len near SIZE_MAX / 4 overflows it.) */
 #define WPS_JSON_REQUEST_SCRATCH(len) \
     ((len) + ((len) / 6 + 2) * sizeof(wps_kv))
+
+/* ------------------------------------------------------------------------
+ * 6. Gateway steps: per-receiver JSON frames, writev(), the sender's ack
+ * ------------------------------------------------------------------------ */
+
+/*
+ * One json subprotocol receiver's frame, from a rendering made once without
+ * sequence id (wps_json_client_write with has_sequence_id 0: it starts with
+ * '{').  reliable 0: iov[0] = the rendering itself.  reliable non-zero:
+ * iov[0] = `{"sequenceId":<seq>,` written into head (caller-owned, at least
+ * WPS_JSON_SEQ_HEAD_MAX bytes, reusable once the frame is sent) and
+ * iov[1] = the rendering after its '{'; together exactly the rendering with
+ * that sequence id.  *frame_len: the total.  Returns the number of views
+ * (1 or 2), or 0 when `rendered` does not start with '{' (nothing written).
+ */
+size_t wps_json_client_receiver(pbw_bytes rendered, int reliable, uint64_t seq, uint8_t *head,
+                                pbw_bytes iov[2], size_t *frame_len);
+
+/*
+ * Layout of POSIX `struct iovec` (base, then length) without including
+ * <sys/uio.h> here: the library stays freestanding.  Where <sys/uio.h>
+ * exists, pass a wps_iovec array to writev() as `(struct iovec *)`; if you
+ * want the compiler to confirm the layout, check sizeof and offsetof of both
+ * members once in your own code.
+ */
+typedef struct wps_iovec {
+    void *iov_base;
+    size_t iov_len;
+} wps_iovec;
+
+/*
+ * Copies n views into dst[0..n) (the pointers, not the bytes; a const view
+ * becomes a non-const iov_base, as writev() declares it, and is never
+ * written through).  Returns the total length.  dst and src may not
+ * overlap.
+ */
+size_t wps_iovec_of(wps_iovec *dst, const pbw_bytes *src, size_t n);
+
+/*
+ * The AckMessage a service sends back for request *req, when the request
+ * asked for one (has_ack_id, on SendToGroup, Event, JoinGroup, LeaveGroup,
+ * SetGroupState, SubscribeGroupState, UnsubscribeGroupState).  error_name
+ * empty: success.  Otherwise success false and error {error_name,
+ * error_message}; the service's names are "Forbidden",
+ * "InternalServerError" and "Duplicate" (an ack id seen before).
+ * Returns 1 with *out filled (views into the arguments' memory), or 0
+ * (*out untouched) when the request asked for no ack.
+ */
+int wps_ack_for(wps_downstream *out, const wps_upstream *req, pbw_bytes error_name,
+                pbw_bytes error_message);
 
 #ifdef __cplusplus
 }

@@ -16,3 +16,9 @@ bench: $(B)/bench
 
 # make bench-peers / bench-peers-verify / bench-peers-results: see bench/README.md
 include bench/peers/peers.mk
+
+# make bench-cg: instructions per message from callgrind (bench/callgrind.sh)
+bench-cg: $(B)/bench
+	@B=$(B) CORPUS=$(CORPUS) sh bench/callgrind.sh $(CG_CLASSES)
+
+.PHONY: bench-cg

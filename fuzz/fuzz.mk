@@ -16,7 +16,7 @@
 # the tree, and new corpus entries go to $(B)/fuzz/corpus, never fuzz/corpus.
 
 FUZZ_B         = $(B)/fuzz
-FUZZ_HARNESSES ?= fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_diff fuzz_json_in fuzz_json_down
+FUZZ_HARNESSES ?= fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_diff fuzz_build fuzz_json_in fuzz_json_down fuzz_client
 FUZZ_SECONDS   ?= 60
 FUZZ_MAX_LEN   ?= 4096
 FUZZ_ARGS      ?=
@@ -25,7 +25,7 @@ FUZZ_CXX       ?= clang++
 WPS_PROTO      ?= ../shared/spec/webpubsub.proto
 FUZZ_PB_LIBS   ?= $(shell pkg-config --libs protobuf 2>/dev/null || echo -lprotobuf) -pthread
 
-FUZZ_SAN       = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SAN       = -fsanitize=address,undefined,pointer-overflow -fno-sanitize-recover=all
 FUZZ_CFLAGS    = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -std=c99
 FUZZ_CXXFLAGS  = -g -O1 -fno-omit-frame-pointer -Wall -Wextra -std=c++17
 
@@ -36,8 +36,10 @@ FUZZ_SRC_fuzz_decode_down = fuzz/fuzz_decode_down.c fuzz/fuzz_decode.c $(FUZZ_CO
 FUZZ_SRC_fuzz_roundtrip   = fuzz/fuzz_roundtrip.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_stream      = fuzz/fuzz_stream.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_json_in     = fuzz/fuzz_json_in.c $(FUZZ_COMMON)
+FUZZ_SRC_fuzz_client      = fuzz/fuzz_client.c $(FUZZ_COMMON)
+FUZZ_SRC_fuzz_build       = fuzz/fuzz_build.c $(FUZZ_COMMON)
 FUZZ_SRC_fuzz_json_down   = fuzz/fuzz_json_down.c $(FUZZ_COMMON)
-FUZZ_C_HARNESSES = fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_json_in fuzz_json_down
+FUZZ_C_HARNESSES = fuzz_decode_up fuzz_decode_down fuzz_roundtrip fuzz_stream fuzz_build fuzz_json_in fuzz_json_down fuzz_client
 
 # ---- libFuzzer builds ----------------------------------------------------
 

@@ -14,6 +14,8 @@
  *                       sixteenths of it), 3 none (NULL, 0)
  *              bit 5    after every chunk, also an empty call and a call
  *                       without input
+ *              bit 6    WPS_STREAM_COLLECT: payloads that fit the scratch
+ *                       are in the struct, as views into it
  *   byte 1   low nibble: k, the number of chunk-plan bytes that follow
  *   k bytes  the chunk plan, used cyclically until the frame is all fed:
  *              0x00 an empty chunk (*p == end)
@@ -51,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t *g_in; /* the whole fuzz input, for reports */
 static size_t g_n;
+static const uint8_t *g_scratch; /* chunks of a gathered frame point here */
+static size_t g_scratch_cap;
 
 #define FAIL(...) fz_fail(g_in, g_n, __VA_ARGS__)
 
@@ -77,7 +81,7 @@ static int on_event(sink *k, const wps_stream_event *ev, const fz_msg *m, const 
             FAIL("stream: PAYLOAD_BEGIN with data %p (struct %p) and kind %d",
                  (void *)ev->data, (const void *)m, (int)ev->kind);
         k->len = 0;
-        k->expect = ev->length;
+        k->expect = ev->remaining;
         k->data = ev->data;
         k->ended = 0;
         /* BEGIN may carry the payload's first bytes: {NULL, 0} for none */
@@ -92,20 +96,23 @@ static int on_event(sink *k, const wps_stream_event *ev, const fz_msg *m, const 
     case WPS_EV_PAYLOAD_CHUNK:
         if (k->data == NULL || ev->data != k->data || k->ended)
             FAIL("stream: PAYLOAD_CHUNK outside a payload");
-        if (ev->chunk.len == 0 || ev->chunk.ptr == NULL || lo == NULL ||
-            (uintptr_t)ev->chunk.ptr < (uintptr_t)lo ||
-            ev->chunk.len > (uintptr_t)hi - (uintptr_t)ev->chunk.ptr ||
-            (uintptr_t)ev->chunk.ptr > (uintptr_t)hi)
+        if (ev->chunk.len == 0 || ev->chunk.ptr == NULL ||
+            ((lo == NULL || (uintptr_t)ev->chunk.ptr < (uintptr_t)lo ||
+              ev->chunk.len > (uintptr_t)hi - (uintptr_t)ev->chunk.ptr ||
+              (uintptr_t)ev->chunk.ptr > (uintptr_t)hi) &&
+             (g_scratch == NULL || ev->chunk.ptr < g_scratch ||
+              ev->chunk.len > g_scratch_cap ||
+              ev->chunk.ptr > g_scratch + (g_scratch_cap - ev->chunk.len))))
             FAIL("stream: payload bytes {%p, %zu} not a non-empty view into the call's input "
                  "[%p, %p)", (const void *)ev->chunk.ptr, ev->chunk.len, (const void *)lo,
                  (const void *)hi);
-        if (ev->length != k->expect - k->len)
+        if (ev->remaining != k->expect - k->len)
             FAIL("stream: event %d says %llu bytes to come, the payload has %llu left",
                  (int)ev->type,
-                 (unsigned long long)ev->length, (unsigned long long)(k->expect - k->len));
-        if (ev->chunk.len > ev->length)
+                 (unsigned long long)ev->remaining, (unsigned long long)(k->expect - k->len));
+        if (ev->chunk.len > ev->remaining)
             FAIL("stream: %zu payload bytes, only %llu to come", ev->chunk.len,
-                 (unsigned long long)ev->length);
+                 (unsigned long long)ev->remaining);
         if (k->len + ev->chunk.len > k->cap) {
             k->cap = (k->len + ev->chunk.len) * 2;
             k->buf = (uint8_t *)realloc(k->buf, k->cap);
@@ -165,6 +172,8 @@ static result streamed(const uint8_t *in, size_t n, const plan *pl)
     pbw_status st = PBW_NEED_MORE;
     uint64_t total = pl->known ? (uint64_t)n : WPS_LEN_UNKNOWN;
 
+    g_scratch = scratch;
+    g_scratch_cap = pl->scratch_null ? 0 : pl->scratch;
     memset(&k, 0, sizeof k);
     memset(&m, 0xA5, sizeof m);
     if (pl->down)
@@ -232,7 +241,7 @@ static result streamed(const uint8_t *in, size_t n, const plan *pl)
         if (pl->known && st == PBW_NEED_MORE)
             FAIL("stream: the declared %zu bytes were all fed, yet PBW_NEED_MORE", n);
         if (!pl->known && st == PBW_NEED_MORE) {
-            pbw_status one = fz_decode(pl->down, in, n, &m2, pl->flags, &off2);
+            pbw_status one = fz_decode(pl->down, in, n, &m2, pl->flags & WPS_DECODE_NO_UTF8, &off2);
             FAIL("stream: wps_stream_finish returned PBW_NEED_MORE (after %zu bytes; the "
                  "one-shot decoder says %s at %zu)", n, pbw_status_name(one), off2);
         }
@@ -269,7 +278,8 @@ static result streamed(const uint8_t *in, size_t n, const plan *pl)
                 memcpy(payload, k.buf, k.len);
                 d->bytes.ptr = payload;
             }
-        } else if (d != NULL && d->bytes.len != 0) {
+        } else if (d != NULL && d->bytes.len != 0 &&
+                   !((pl->flags & WPS_STREAM_COLLECT) && d->bytes.ptr != NULL)) {
             FAIL("stream: the struct has a %zu-byte payload that no event delivered",
                  d->bytes.len);
         }
@@ -365,7 +375,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     pl.down = data[0] & 1;
     pl.known = (data[0] >> 1) & 1;
-    pl.flags = (data[0] & 4) ? WPS_DECODE_NO_UTF8 : 0;
+    pl.flags = ((data[0] & 4) ? WPS_DECODE_NO_UTF8 : 0) | ((data[0] & 64) ? WPS_STREAM_COLLECT : 0);
     scratch_mode = (data[0] >> 3) & 3u;
     pl.empty_calls = (data[0] >> 5) & 1;
     pl.steps = data + 2;
@@ -389,9 +399,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
 
-    st = fz_decode(pl.down, in, n, &m, pl.flags, &off);
+    st = fz_decode(pl.down, in, n, &m, pl.flags & WPS_DECODE_NO_UTF8, &off);
     if (st == PBW_OK) {
-        want_dump = fz_render(pl.down, &m, FZ_MAP_WIRE, in, n, 0, pl.flags, "one-shot");
+        want_dump = fz_render(pl.down, &m, FZ_MAP_WIRE, in, n, 0, pl.flags & WPS_DECODE_NO_UTF8, "one-shot");
         check_split(pl.down, &m);
     }
     got = streamed(in, n, &pl);

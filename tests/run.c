@@ -16,6 +16,7 @@ int main(void)
         {"service", suite_service},
         {"hardening", suite_hardening},
         {"json-client", suite_json_client},
+        {"build", suite_build},
     };
     size_t i;
     for (i = 0; i < sizeof suites / sizeof suites[0]; i++) {

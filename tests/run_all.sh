@@ -16,7 +16,7 @@ build_checks() {
     p=0 f=0
     for cc in gcc clang; do
         command -v $cc >/dev/null 2>&1 || { echo "build: $cc not installed, skipped"; continue; }
-        for src in pbwire.c wps_messages.c wps_service.c; do
+        for src in pbwire.c wps_messages.c wps_service.c wps_client.c; do
             if $cc -std=c99 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wcast-qual \
                    -Wstrict-prototypes -Werror -ffreestanding -c $src -o $B/check-$cc-${src%.c}.o; then
                 p=$((p + 1))
@@ -48,7 +48,7 @@ build_checks() {
     # The headers from C++: compiled as C++, linked with the C library.
     for cxx in g++ clang++; do
         command -v $cxx >/dev/null 2>&1 || continue
-        if $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror tests/compile_cxx.cpp $B/libwpspb_service.a $B/libwpspb.a \
+        if $cxx -std=c++11 -Wall -Wextra -Wpedantic -Werror tests/compile_cxx.cpp $B/libwpspb_client.a $B/libwpspb_service.a $B/libwpspb.a \
                -o $B/compile_cxx-$cxx && $B/compile_cxx-$cxx; then
             p=$((p + 1))
         else
@@ -128,11 +128,16 @@ part build build_checks
 part readme readme_examples
 part options options
 part service-py make -s test-service-py
+part client make -s test-client
+part client-e2e make -s test-client-e2e
 part fuzz-replay make -s fuzz-replay
 part wpsdump-as make -s test-wpsdump-as
 part consumers sh tests/consumers/run.sh
 part packaging python3 tests/packaging/check.py
+part examples make -s run-examples
 part differential differential
 part real-client make -s test-json-client
 part wpsdump-json make -s test-wpsdump-json
+part canonical-maps sh -c 'sh tests/diff/canon.sh; rc=$?; [ $rc -ne 77 ] && exit $rc; if [ "${REQUIRE_DIFF:-0}" = 1 ]; then echo "0 passed, 1 failed"; else echo "canonical maps: SKIPPED"; echo "0 passed, 0 failed"; fi'
+part js sh bindings/js/test/run.sh
 parts_done

@@ -129,7 +129,7 @@ test-wpsdump-as: $(B)/wpsdump
 	check --up --as=raw 0a0e0a01671a091a070a017412020801 \
 	    '{"frame": "binary", "length": 7, "base64": "CgF0EgIIAQ=="}'; \
 	check --up --as=cloudevent 2a1e0a056f72646572121322117b2268656c6c6f223a22776f726c64227d1803 \
-	    '{"headers": ["Content-Type: application/json", "Content-Length: 17", "ce-specversion: 1.0", "ce-type: azure.webpubsub.user.order", "ce-source: /hubs/{hub}/client/{connectionId}", "ce-id: {eventId}", "ce-time: {time}", "ce-userId: {userId}", "ce-connectionId: {connectionId}", "ce-hub: {hub}", "ce-eventName: order", "ce-subprotocol: protobuf.webpubsub.azure.v1"], "body": "{\"hello\":\"world\"}"}'; \
+	    '{"headers": ["Content-Type: application/json", "Content-Length: 17", "ce-specversion: 1.0", "ce-type: azure.webpubsub.user.order", "ce-source: /hubs/%257Bhub%257D/client/%257BconnectionId%257D", "ce-id: {eventId}", "ce-time: {time}", "ce-userId: {userId}", "ce-connectionId: {connectionId}", "ce-hub: {hub}", "ce-eventName: order", "ce-subprotocol: protobuf.webpubsub.azure.v1"], "body": "{\"hello\":\"world\"}"}'; \
 	echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
 .PHONY: test-wpsdump-as

@@ -95,6 +95,7 @@ void suite_pbwire(void);
 void suite_messages(void);
 void suite_vectors(void);
 void suite_stream(void);
+void suite_build(void);
 void suite_service(void);
 void suite_hardening(void);
 void suite_json_client(void);

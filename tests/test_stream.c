@@ -50,20 +50,25 @@ typedef struct sink {
     uint64_t expect;
     wps_data *data; /* NULL: no payload held */
     int ended;
+    const uint8_t *scratch; /* chunks point into the input or into this */
+    size_t scratch_cap;
+    int collect_all; /* WPS_STREAM_COLLECT with room for everything: no payload events */
 } sink;
 
 /* Checks one event against the rules of the header; returns 1 at
  * MESSAGE_END. */
 static int on_event(sink *k, const wps_stream_event *ev, const uint8_t *in, size_t n)
 {
+    if (k->collect_all)
+        CHECK(ev->type == WPS_EV_MESSAGE_END);
     switch (ev->type) {
     case WPS_EV_PAYLOAD_BEGIN: /* a new payload, with the bytes at hand */
         k->len = 0;
-        k->expect = ev->length;
+        k->expect = ev->remaining;
         k->data = ev->data;
         k->ended = 0;
         CHECK(ev->data != NULL && ev->kind >= WPS_DATA_TEXT && ev->kind <= WPS_DATA_JSON);
-        CHECK(ev->chunk.len <= ev->length);
+        CHECK(ev->chunk.len <= ev->remaining);
         if (ev->chunk.len == 0) {
             CHECK(ev->chunk.ptr == NULL);
             break;
@@ -71,7 +76,10 @@ static int on_event(sink *k, const wps_stream_event *ev, const uint8_t *in, size
         /* fall through - append its bytes */
     case WPS_EV_PAYLOAD_CHUNK:
         CHECK(k->data != NULL && ev->data == k->data && !k->ended);
-        CHECK(ev->chunk.len > 0 && ev->chunk.ptr >= in && ev->chunk.ptr + ev->chunk.len <= in + n);
+        CHECK(ev->chunk.len > 0 &&
+              ((ev->chunk.ptr >= in && ev->chunk.ptr + ev->chunk.len <= in + n) ||
+               (ev->chunk.ptr >= k->scratch &&
+                ev->chunk.ptr + ev->chunk.len <= k->scratch + k->scratch_cap)));
         if (k->len + ev->chunk.len > k->cap) {
             k->cap = (k->len + ev->chunk.len) * 2;
             k->buf = realloc(k->buf, k->cap);
@@ -108,6 +116,9 @@ typedef struct plan {
     int known;          /* declare the length */
     int empty_calls;    /* an empty and a NULL call after every chunk */
     size_t scratch;     /* scratch capacity */
+    unsigned flags;     /* 0 or WPS_STREAM_COLLECT */
+    uint64_t declared;  /* when known: the declared length (n, or more: cut short) */
+    int valid;          /* the input is a valid message */
 } plan;
 
 static result streamed(int down, const uint8_t *in, size_t n, const plan *pl)
@@ -121,14 +132,18 @@ static result streamed(int down, const uint8_t *in, size_t n, const plan *pl)
     size_t start = 0, i;
     int done = 0;
     pbw_status st = PBW_NEED_MORE;
-    uint64_t total = pl->known ? n : WPS_LEN_UNKNOWN;
+    uint64_t total = pl->known ? (pl->declared ? pl->declared : n) : WPS_LEN_UNKNOWN;
 
     memset(&k, 0, sizeof k);
+    k.scratch = scratch;
+    k.scratch_cap = pl->scratch;
+    /* a scratch buffer as large as the frame holds every payload too */
+    k.collect_all = (pl->flags & WPS_STREAM_COLLECT) && pl->scratch >= n && pl->valid;
     memset(&m, 0xA5, sizeof m);
     if (down)
-        wps_stream_init_downstream(&s, &m.down, scratch, pl->scratch, total, 0);
+        wps_stream_init_downstream(&s, &m.down, scratch, pl->scratch, total, pl->flags);
     else
-        wps_stream_init_upstream(&s, &m.up, scratch, pl->scratch, total, 0);
+        wps_stream_init_upstream(&s, &m.up, scratch, pl->scratch, total, pl->flags);
     for (i = 0; i < pl->ncuts && !done; i++) {
         const uint8_t *p = in + start, *end = in + pl->cuts[i];
         int call;
@@ -220,17 +235,22 @@ static void check_all_ways(int down, const uint8_t *in, size_t n)
     int known;
 
     pl.scratch = n; /* the header's promise: as large as the frame is enough */
-    for (known = 0; known < 2; known++) {
-        pl.known = known;
+    pl.flags = 0;
+    pl.declared = 0;
+    pl.valid = want.st == PBW_OK;
+    for (known = 0; known < 4; known++) {
+        /* 2, 3: the same splits in WPS_STREAM_COLLECT mode */
+        pl.flags = known >= 2 ? WPS_STREAM_COLLECT : 0;
+        pl.known = known & 1;
         pl.empty_calls = 0;
         /* one chunk */
         cuts[0] = n;
         pl.cuts = cuts;
         pl.ncuts = 1;
         got = streamed(down, in, n, &pl);
-        same(&want, &got, known ? "one chunk, length known" : "one chunk");
+        same(&want, &got, pl.known ? "one chunk, length known" : "one chunk");
         free(got.json);
-        if (known && n > 0) {
+        if (pl.known && n > 0) {
             /* the same, field by field: a scratch buffer smaller than the
              * frame (it still suffices: the root member's own tag and length
              * are never copied) rules out decoding the frame at once */
@@ -274,6 +294,28 @@ static void check_all_ways(int down, const uint8_t *in, size_t n)
             free(got.json);
         }
     }
+    /* A declared length the input never reaches, collecting: the frame fits
+     * the scratch buffer (so it is gathered, then handed to the
+     * field-by-field path at finish) or not (field by field from the start);
+     * the same error, at every split. */
+    pl.known = 1;
+    pl.empty_calls = 0;
+    pl.flags = WPS_STREAM_COLLECT;
+    pl.declared = n + 3;
+    for (c = 0; c <= n; c++) {
+        result a, b;
+        cuts[0] = c;
+        cuts[1] = n;
+        pl.ncuts = 2;
+        pl.scratch = n + 3;
+        a = streamed(down, in, n, &pl);
+        pl.scratch = n + 2;
+        b = streamed(down, in, n, &pl);
+        same(&b, &a, "cut short, gathered vs field by field");
+        CHECK(a.st != PBW_OK);
+        free(a.json);
+        free(b.json);
+    }
     free(want.json);
     free(cuts);
 }
@@ -301,7 +343,8 @@ static void test_vectors_streamed(void)
     rows += test_each_row(MALFORMED_TSV, 5, vector_row, NULL);
     test_context("streamed vectors");
     CHECK(rows > 9000);
-    CHECK(compared > 900000); /* 9,389 vectors x every split, both length modes */
+    CHECK(compared > 1800000); /* 9,389 vectors x every split, both length modes, both
+                                  collect modes */
 }
 
 /* ---- events and their semantics ---- */
@@ -472,10 +515,11 @@ static void test_lengths_and_finish(void)
     }
 }
 
-/* A frame decoded whole (it is all in the first chunk), then the rest of
- * its bytes withheld: the events still come in order, and the bytes after
- * the payload are asked for until they arrive. */
-static void test_whole_frame_input(void)
+/* A frame that fits the scratch buffer is gathered there as it comes, then
+ * decoded at once: nothing happens until its last byte, whatever the
+ * chunks (none, empty, one byte); then the events, with the payload's bytes
+ * in the scratch buffer. */
+static void test_gathered_frame(void)
 {
     /* send_to_group{data{text "hi"}, no_echo true}: 2 bytes after the payload */
     static const uint8_t f[] = {0x0a, 0x08, 0x1a, 0x04, 0x0a, 0x02, 'h', 'i', 0x20, 0x01};
@@ -485,30 +529,70 @@ static void test_whole_frame_input(void)
     wps_stream_event ev;
     const uint8_t *p = f, *none = NULL;
 
-    test_context("whole frame, input withheld after BEGIN");
-    wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, 0);
+    test_context("collected payload");
+    wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, WPS_STREAM_COLLECT);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + 3, &ev), PBW_NEED_MORE);
     CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
-    CHECK(ev.type == WPS_EV_PAYLOAD_BEGIN && ev.kind == WPS_DATA_TEXT);
-    CHECK(ev.length == 2 && ev.chunk.len == 2 && ev.chunk.ptr == f + 6);
+    CHECK(ev.type == WPS_EV_MESSAGE_END);
+    CHECK(m.u.send_to_group.data.bytes.ptr >= scratch &&
+          m.u.send_to_group.data.bytes.ptr < scratch + sizeof scratch);
+    CHECK_VIEW(m.u.send_to_group.data.bytes, "hi");
+#if defined(WPS_SMALL) && WPS_SMALL
+    (void)none; /* no gathering without the fast paths: field by field */
+#else
+    test_context("gathered frame");
+    p = f;
+    wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, WPS_STREAM_COLLECT);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + 8, &ev), PBW_NEED_MORE);
     CHECK(p == f + 8);
     CHECK_EQ(wps_stream_offset(&s), 8);
-    /* END needs no input */
-    CHECK_STATUS(wps_stream_next(&s, NULL, NULL, &ev), PBW_OK);
-    CHECK(ev.type == WPS_EV_PAYLOAD_END && ev.data == &m.u.send_to_group.data);
-    /* the trailing bytes: none given, an empty chunk, one byte, the last */
     CHECK_STATUS(wps_stream_next(&s, &none, NULL, &ev), PBW_NEED_MORE);
+    CHECK_STATUS(wps_stream_next(&s, NULL, NULL, &ev), PBW_NEED_MORE);
     CHECK_STATUS(wps_stream_next(&s, &p, p, &ev), PBW_NEED_MORE);
     CHECK_STATUS(wps_stream_next(&s, &p, f + 9, &ev), PBW_NEED_MORE);
     CHECK(p == f + 9);
     CHECK_EQ(wps_stream_offset(&s), 9);
     CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
-    CHECK(ev.type == WPS_EV_MESSAGE_END && p == f + sizeof f);
+    CHECK(p == f + sizeof f && ev.type == WPS_EV_MESSAGE_END);
+    /* a view into the frame's copy */
+    CHECK(m.u.send_to_group.data.bytes.ptr == scratch + 6);
     CHECK(m.u.send_to_group.has_no_echo && m.u.send_to_group.no_echo);
-    CHECK(m.u.send_to_group.data.bytes.ptr == NULL && m.u.send_to_group.data.bytes.len == 2);
-    /* and MESSAGE_END for ever, consuming nothing */
-    CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+    CHECK_STATUS(wps_stream_finish(&s, &ev), PBW_OK);
     CHECK(ev.type == WPS_EV_MESSAGE_END);
+    /* and MESSAGE_END for ever, consuming nothing */
+    p = f;
+    CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_MESSAGE_END && p == f);
     CHECK_EQ(wps_stream_offset(&s), sizeof f);
+
+    test_context("not collecting: no gathering, the payload streams from the input");
+    p = f;
+    wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, 0);
+    CHECK_STATUS(wps_stream_next(&s, &p, f + 8, &ev), PBW_OK);
+    CHECK(ev.type == WPS_EV_PAYLOAD_BEGIN && ev.remaining == 2 && ev.chunk.ptr == f + 6);
+
+    test_context("gathered frame cut short");
+    {
+        /* a UTF-8 error in bytes gathered before the input ends is the
+         * error, not the truncation (found by the field-by-field path the
+         * gathered bytes are handed to at finish) */
+        static const uint8_t bad[] = {0x0a, 0x10, 0x0a, 0x02, 0xc0, 0xaf, 0x10, 0x01};
+        uint8_t big[64];
+        wps_stream_init_upstream(&s, &m, big, sizeof big, 40, WPS_STREAM_COLLECT);
+        p = bad;
+        CHECK_STATUS(wps_stream_next(&s, &p, bad + sizeof bad, &ev), PBW_NEED_MORE);
+        CHECK_STATUS(wps_stream_finish(&s, &ev), PBW_E_UTF8);
+        CHECK_EQ(wps_stream_offset(&s), 4);
+        CHECK(m.kind == WPS_UP_NONE);
+        CHECK_STATUS(wps_stream_next(&s, NULL, NULL, &ev), PBW_E_UTF8);
+        /* and without one: truncated where the input stopped */
+        wps_stream_init_upstream(&s, &m, big, sizeof big, 40, WPS_STREAM_COLLECT);
+        p = f;
+        CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_NEED_MORE);
+        CHECK_STATUS(wps_stream_finish(&s, &ev), PBW_E_TRUNCATED);
+        CHECK_EQ(wps_stream_offset(&s), sizeof f);
+    }
+#endif
 }
 
 /* A 1 MiB binary payload through a 512-byte input window and a 256-byte
@@ -767,7 +851,7 @@ void suite_stream(void)
     CHECK(sizeof(wps_stream) <= 512 || sizeof(void *) != 8);
     test_events();
     test_lengths_and_finish();
-    test_whole_frame_input();
+    test_gathered_frame();
     test_big_payload();
     test_split();
     test_vectors_streamed();

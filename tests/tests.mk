@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Test build rules, included by the Makefile.
 
-TEST_SRC = tests/run.c tests/harness.c tests/test_pbwire.c tests/test_messages.c tests/test_vectors.c tests/test_stream.c tests/test_service.c tests/test_hardening.c tests/test_json_client.c tools/wps_json.c
+TEST_SRC = tests/run.c tests/harness.c tests/test_pbwire.c tests/test_messages.c tests/test_vectors.c tests/test_stream.c tests/test_service.c tests/test_hardening.c tests/test_json_client.c tests/test_build.c tools/wps_json.c
 TEST_CFLAGS = -g -O1 -Wall -Wextra -Wno-sign-conversion -std=c99
 
 $(B)/run_tests: $(TEST_SRC) tests/test.h tools/wps_json.h $(LIB_SRC) $(LIB_HDR) | $(B)

@@ -49,11 +49,11 @@ if have pkg-config; then
         needed=$(readelf -d $W/pc-consumer | sed -n 's/.*NEEDED.*\[\(libwpspb[^]]*\)\].*/\1/p' | tr '\n' ' ')
         [ "$needed" = "libwpspb_service.so.0 libwpspb.so.0 " ] && ok "linked to the sonames: $needed" ||
             bad "the consumer needs '$needed', not libwpspb_service.so.0 libwpspb.so.0"
-        # Exports: exactly the functions the installed headers declare.
-        sed -n 's/^[A-Za-z_][A-Za-z0-9_ *]*[ *]\(\(pbw\|wps\)_[a-z0-9_]*\)(.*/\1/p' \
+        # Exports: exactly the functions the installed headers declare (the
+        # static inline helpers are not exported), from all the libraries.
+        sed -n '/^static /!s/^[A-Za-z_][A-Za-z0-9_ *]*[ *]\(\(pbw\|wps\)_[a-z0-9_]*\)(.*/\1/p' \
             $D/usr/include/wpspb/*.h | sort -u > $W/declared
-        nm -D --defined-only $L/libwpspb.so.0 $L/libwpspb_service.so.0 | awk 'NF == 3 { print $3 }' |
-            sort -u > $W/exported
+        nm -D --defined-only $L/libwpspb*.so.0 | awk 'NF == 3 { print $3 }' | sort -u > $W/exported
         if [ -s $W/declared ] && cmp -s $W/declared $W/exported; then
             ok "the shared libraries export the $(wc -l < $W/declared) declared functions, nothing else"
         else

@@ -9,6 +9,8 @@
   sources (the Makefile's LIB_SRC), which exist;
 - firmware builds: each ecosystem's file list and flags, compiled and linked
   with arm-none-eabi-gcc and newlib as that system would build them;
+- build options: a library built with WPS_NO_STREAM or WPS_NO_ENCODER makes
+  a program that calls what it lacks fail to link (wps_messages.h);
 - licence: LICENSE, and an SPDX line at the top of every source file in git;
 - self-contained: the library, tools, README and docs cite no file outside
   the repository.
@@ -256,6 +258,23 @@ else:
              ["-DPBW_MAX_DEPTH=100"])
     firmware("zephyr-options", zsrc, zflags,
              ["-DPBW_MAX_DEPTH=8", "-DWPS_SMALL=0", "-DWPS_NO_STREAM=1"], ["-DPBW_MAX_DEPTH=8"])
+
+# ---- build options and the ABI (wps_messages.h, WPS_ABI_CHECK) -------------------
+# A library built without the encoder or the streaming decoder lacks those
+# functions: a program that calls one must fail to link, not misbehave.
+for opt, fn in (("WPS_NO_STREAM", "wps_stream_next"), ("WPS_NO_ENCODER", "wps_upstream_encode")):
+    d = os.path.join(W, opt.lower())
+    os.makedirs(d)
+    objs = [os.path.join(d, src[:-2] + ".o") for src in ("pbwire.c", "wps_messages.c")]
+    r1s = [run(["cc", "-std=c99", "-O1", "-D%s=1" % opt, "-c", o.split("/")[-1][:-2] + ".c",
+                "-o", o]) for o in objs]
+    main = os.path.join(d, "main.c")
+    with open(main, "w") as f:
+        f.write('#include "wps_messages.h"\nint main(void) { return (int)(size_t)&%s; }\n' % fn)
+    r2 = run(["cc", "-std=c99", "-I.", main] + objs + ["-o", os.path.join(d, "main")])
+    check(all(r.returncode == 0 for r in r1s) and r2.returncode != 0 and fn in r2.stdout,
+          "a program calling %s does not link with a library built with %s" % (fn, opt),
+          "".join(r.stdout for r in r1s) + r2.stdout)
 
 # ---- licence and SPDX -----------------------------------------------------------
 lic = read("LICENSE") if os.path.exists("LICENSE") else ""

@@ -3,8 +3,8 @@
  * How deep the encoder can recurse, read from the library's own schema
  * tables (so the stack bound follows the schema when fields are added).
  * msg_size and msg_write handle one message level per activation (the
- * root included), item_size/item_write one repeated GroupStateItem; the
- * proto has no recursive message, so both are finite.  Prints the bounds
+ * root included), items_size/items_write/item_size/item_write one repeated
+ * GroupStateItem; the proto has no recursive message, so both are finite.  Prints the bounds
  * in tests/portability/stack.awk's syntax.  Built natively by cross.sh.
  */
 #include <stdio.h>
@@ -44,7 +44,7 @@ static unsigned levels(unsigned id, unsigned *items, unsigned guard)
 int main(void)
 {
     unsigned iu, id, lu = levels(M_UP, &iu, 0), ld = levels(M_DOWN, &id, 0);
-    printf("msg_size,msg_write=%u items_size,item_size,item_write=%u\n", lu > ld ? lu : ld,
-           iu > id ? iu : id);
+    printf("msg_size,msg_write=%u items_size,items_write,item_size,item_write=%u\n",
+           lu > ld ? lu : ld, iu > id ? iu : id);
     return 0;
 }
