@@ -1341,11 +1341,11 @@ pbw_status wps_json_client_down_size(const wps_downstream *msg, const pbw_bytes 
     pbw_status st;
     *size = 0;
     if (!down_bound(msg, from_user_id))
-        return PBW_E_ARG;
-    w.p = NULL;
-    w.n = 0;
-    w.check = 1;
+        return PBW_E_TOO_BIG;
+    jw_init(&w, NULL, 0, 1);
     st = json_down(&w, msg, from_user_id);
+    if (st == PBW_OK && w.over)
+        st = PBW_E_TOO_BIG;
     if (st == PBW_OK)
         *size = w.n;
     return st;
@@ -1360,10 +1360,13 @@ pbw_status wps_json_client_down_write(const wps_downstream *msg, const pbw_bytes
         return st;
     if (*written > cap)
         return PBW_E_NOSPACE;
-    w.p = dst;
-    w.n = 0;
-    w.check = 0;
-    return json_down(&w, msg, from_user_id);
+    jw_init(&w, dst, cap, 0);
+    st = json_down(&w, msg, from_user_id);
+    /* the counting pass said it fits: a write that does not is a view that
+     * changed under us (an overlapping dst) */
+    if (st == PBW_OK && (w.over || w.n != *written))
+        return PBW_E_ARG;
+    return st;
 }
 
 /* ---- upstream: JSON requests -------------------------------------------- */

@@ -539,10 +539,10 @@ pbw_status wps_cloudevent_headers(const wps_cloudevent_conn *conn, pbw_bytes eve
  * (used for data messages only; may be NULL).
  * Returns PBW_OK and *size; PBW_E_NO_RENDERING (see above); PBW_E_UTF8 (a
  * string is not valid UTF-8); PBW_E_JSON, PBW_E_DEPTH (a json payload that
- * wps_json_validate rejects); PBW_E_ARG (a data kind outside its enum, a
- * view {NULL, n > 0}, or views so long that the size could pass SIZE_MAX:
- * the bound is checked before counting, so no count ever wraps).  *size is
- * 0 on failure.  O(message).
+ * wps_json_validate rejects); PBW_E_ARG (a data kind outside its enum, or
+ * a view {NULL, n > 0}); PBW_E_TOO_BIG (views so long that the size could
+ * pass SIZE_MAX: a bound is checked before counting, so no count ever
+ * wraps, on 32-bit targets too).  *size is 0 on failure.  O(message).
  */
 pbw_status wps_json_client_down_size(const wps_downstream *msg, const pbw_bytes *from_user_id,
                                      size_t *size);

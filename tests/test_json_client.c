@@ -156,7 +156,7 @@ static void test_down(void)
         /* lengths whose rendering could not be counted in size_t: refused
          * before a byte is read */
         m.u.stream_ack.stream_id.len = SIZE_MAX / 4;
-        CHECK_STATUS(wps_json_client_down_size(&m, NULL, &n), PBW_E_ARG);
+        CHECK_STATUS(wps_json_client_down_size(&m, NULL, &n), PBW_E_TOO_BIG);
         memset(&m, 0, sizeof m);
         m.kind = WPS_DOWN_DATA;
         m.u.data.from = S("server");
@@ -164,7 +164,7 @@ static void test_down(void)
         m.u.data.data.kind = WPS_DATA_BINARY;
         m.u.data.data.bytes.ptr = (const uint8_t *)"x";
         m.u.data.data.bytes.len = SIZE_MAX / 2;
-        CHECK_STATUS(wps_json_client_down_size(&m, NULL, &n), PBW_E_ARG);
+        CHECK_STATUS(wps_json_client_down_size(&m, NULL, &n), PBW_E_TOO_BIG);
         m.u.data.data.kind = WPS_DATA_JSON;
         m.u.data.data.bytes = S("[1,");
         CHECK_STATUS(wps_json_client_down_size(&m, NULL, &n), PBW_E_JSON);
