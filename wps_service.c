@@ -526,92 +526,25 @@ static int scan_key(const uint8_t *s, size_t n, size_t *i)
     return 1;
 }
 
+static pbw_status skip_value_in(const uint8_t *s, size_t n, size_t *at, unsigned max_depth);
+
 pbw_status wps_json_validate(const uint8_t *s, size_t n, size_t *err_offset)
 {
-    /* One bit per open container: 1 object, 0 array. */
-    uint8_t stack[(WPS_JSON_MAX_DEPTH + 7) / 8];
     size_t i = 0, bad = 0;
-    unsigned depth = 0;
-    pbw_status st = PBW_E_JSON;
-    int obj;
+    pbw_status st;
 
     if (n && !pbw_utf8_valid(s, n, &bad)) {
-        i = bad;
-        st = PBW_E_UTF8;
-        goto fail;
+        if (err_offset)
+            *err_offset = bad;
+        return PBW_E_UTF8;
     }
     i = skip_ws(s, n, 0);
-value:
-    if (i >= n)
-        goto fail;
-    switch (s[i]) {
-    case '{':
-    case '[':
-        if (depth == WPS_JSON_MAX_DEPTH) {
-            st = PBW_E_DEPTH;
-            goto fail;
-        }
-        obj = s[i] == '{';
-        if (obj)
-            stack[depth / 8] = (uint8_t)(stack[depth / 8] | 1u << depth % 8);
-        else
-            stack[depth / 8] = (uint8_t)(stack[depth / 8] & ~(1u << depth % 8));
-        depth++;
-        i = skip_ws(s, n, i + 1);
-        if (i < n && s[i] == (obj ? '}' : ']')) {
-            depth--;
-            i++;
-            goto after;
-        }
-        if (obj && !scan_key(s, n, &i))
-            goto fail;
-        goto value;
-    case '"':
-        if (!scan_string(s, n, &i))
-            goto fail;
-        break;
-    case 't':
-        if (!scan_literal(s, n, &i, "true"))
-            goto fail;
-        break;
-    case 'f':
-        if (!scan_literal(s, n, &i, "false"))
-            goto fail;
-        break;
-    case 'n':
-        if (!scan_literal(s, n, &i, "null"))
-            goto fail;
-        break;
-    default:
-        if (!scan_number(s, n, &i))
-            goto fail;
-        break;
+    st = skip_value_in(s, n, &i, WPS_JSON_MAX_DEPTH);
+    if (st == PBW_OK) {
+        i = skip_ws(s, n, i);
+        if (i != n)
+            st = PBW_E_JSON; /* something after the value */
     }
-after:
-    i = skip_ws(s, n, i);
-    if (depth == 0) {
-        if (i == n) {
-            if (err_offset)
-                *err_offset = n;
-            return PBW_OK;
-        }
-        goto fail;
-    }
-    if (i >= n)
-        goto fail;
-    obj = stack[(depth - 1) / 8] >> (depth - 1) % 8 & 1;
-    if (s[i] == ',') {
-        i = skip_ws(s, n, i + 1);
-        if (obj && !scan_key(s, n, &i))
-            goto fail;
-        goto value;
-    }
-    if (s[i] == (obj ? '}' : ']')) {
-        depth--;
-        i++;
-        goto after;
-    }
-fail:
     if (err_offset)
         *err_offset = i;
     return st;
