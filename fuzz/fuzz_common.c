@@ -94,6 +94,7 @@ int fz_decode_status_ok(pbw_status st)
     case PBW_E_OPEN_GROUP:
     case PBW_E_DEPTH:
     case PBW_E_UTF8:
+    case PBW_E_TOO_BIG:
         return 1;
     default:
         return 0;
