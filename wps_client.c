@@ -703,38 +703,6 @@ static size_t u64_dec(uint64_t v, char out[21])
     return n;
 }
 
-/* Sets the ack id field of the message from the caller's request. */
-static void set_ack(wps_upstream *up, uint64_t id, int has)
-{
-    switch (up->kind) {
-    case WPS_UP_SEND_TO_GROUP:
-        up->u.send_to_group.ack_id = id, up->u.send_to_group.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_EVENT:
-        up->u.event.ack_id = id, up->u.event.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_JOIN_GROUP:
-        up->u.join_group.ack_id = id, up->u.join_group.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_LEAVE_GROUP:
-        up->u.leave_group.ack_id = id, up->u.leave_group.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_SET_GROUP_STATE:
-        up->u.set_group_state.ack_id = id, up->u.set_group_state.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_SUBSCRIBE_GROUP_STATE:
-        up->u.subscribe_group_state.ack_id = id;
-        up->u.subscribe_group_state.has_ack_id = (uint8_t)has;
-        break;
-    case WPS_UP_UNSUBSCRIBE_GROUP_STATE:
-        up->u.unsubscribe_group_state.ack_id = id;
-        up->u.unsubscribe_group_state.has_ack_id = (uint8_t)has;
-        break;
-    default:
-        break;
-    }
-}
-
 /*
  * Queues the operation: ack id, frame into `frames`, an op entry.  For an
  * invocation, up's invocation id is written here.  Nothing changes unless
@@ -761,8 +729,8 @@ static pbw_status queue_op(wps_client *c, wps_upstream *up, wps_client_op_kind k
         if (ack_id == NULL)
             return PBW_E_ARG;
         up->u.invoke_event.invocation_id = view(dec, u64_dec(id, dec));
-    } else {
-        set_ack(up, id, ack_id != NULL);
+    } else if (ack_id != NULL) {
+        wps_up_set_ack_id(up, id); /* up comes zeroed: no ack id otherwise */
     }
     size = wps_upstream_size(up);
     if (size > 0xFFFFFFFFu || !frames_room(c, size))
