@@ -844,11 +844,7 @@ pbw_status wps_client_send_to_group(wps_client *c, pbw_bytes group, const wps_da
         return PBW_E_ARG;
     if (!utf8_ok(group) || !data_utf8_ok(data))
         return PBW_E_UTF8;
-    memset(&up, 0, sizeof up);
-    up.kind = WPS_UP_SEND_TO_GROUP;
-    up.u.send_to_group.group = group;
-    up.u.send_to_group.data = *data;
-    up.u.send_to_group.has_data = 1;
+    wps_up_send_to_group(&up, group, *data);
     if (no_echo) {
         up.u.send_to_group.no_echo = 1;
         up.u.send_to_group.has_no_echo = 1;
@@ -864,11 +860,7 @@ pbw_status wps_client_send_event(wps_client *c, pbw_bytes event, const wps_data 
         return PBW_E_ARG;
     if (!utf8_ok(event) || !data_utf8_ok(data))
         return PBW_E_UTF8;
-    memset(&up, 0, sizeof up);
-    up.kind = WPS_UP_EVENT;
-    up.u.event.event = event;
-    up.u.event.data = *data;
-    up.u.event.has_data = 1;
+    wps_up_event(&up, event, *data);
     return queue_op(c, &up, WPS_CLIENT_OP_EVENT, ack_id);
 }
 
