@@ -1532,19 +1532,21 @@ typedef struct sizer {
     unsigned n;
     int bad; /* a kind outside its enum, a view {NULL, n > 0}, or a view
               * that overlaps the output */
-    int split;                /* a payload's view is not read: any pointer goes */
+    unsigned mode;            /* WPS_ENCODE_SORTED_MAPS, MODE_SPLIT */
     uintptr_t out_lo, out_hi; /* the output's bytes, [lo, hi); empty when sizing only */
-    unsigned sort;            /* WPS_ENCODE_SORTED_MAPS */
 } sizer;
 
-static void sizer_init(sizer *z, int split, const uint8_t *dst, size_t n)
+/* Split mode (wps_*_encode_split): a payload's view is neither read nor
+ * written, so any pointer goes. */
+#define MODE_SPLIT 2u
+
+static void sizer_init(sizer *z, unsigned mode, const uint8_t *dst, size_t n)
 {
     z->n = 0;
     z->bad = 0;
-    z->split = split;
+    z->mode = mode;
     z->out_lo = (uintptr_t)dst;
     z->out_hi = dst ? (uintptr_t)dst + n : (uintptr_t)dst;
-    z->sort = 0;
     if (z->out_hi < z->out_lo) /* a cap past the end of the address space */
         z->out_hi = UINTPTR_MAX;
 }
@@ -1583,7 +1585,7 @@ static int region_bad(const sizer *z, const void *array, size_t count, const wps
 }
 
 /* a < b in the byte order of map keys, libprotobuf's (std::string's). */
-NOINLINE static int key_less(pbw_bytes a, pbw_bytes b)
+static int key_less(pbw_bytes a, pbw_bytes b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
     int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
@@ -1591,40 +1593,32 @@ NOINLINE static int key_less(pbw_bytes a, pbw_bytes b)
 }
 
 /*
- * Sorted maps without memory: a selection walk.  The entry after `prev`
- * (NULL: the first) in key order is the smallest key above prev's, in its
- * last occurrence (a later duplicate wins).  1 and *out, or 0 at the end.
- * Each call is one pass over the entries: a map of n entries costs n + 1
+ * Sorted maps without memory: a selection walk.  The entry after the
+ * previous one (*kv; none on the walk's first step) in key order is the
+ * smallest key above it, in its last occurrence (a later duplicate wins).
+ * Each step is one pass over the entries: a map of n entries costs n + 1
  * passes, O(n^2) key comparisons (and for a decoded map, each pass re-walks
- * its wire region).  Metadata maps hold a handful of entries.
+ * its wire region).  Metadata maps hold a handful of entries.  The walk's
+ * own iterator only names the map; its index counts the steps.
  */
-static int map_next_sorted(const wps_map *m, const wps_kv *prev, wps_kv *out)
+static int map_step(wps_map_iter *it, wps_kv *kv, unsigned sort)
 {
-    wps_map_iter it;
-    wps_kv kv;
+    wps_map_iter all;
+    wps_kv e;
+    pbw_bytes prev = kv->key;
     int found = 0;
 
-    wps_map_begin(&it, m);
-    while (wps_map_next(&it, &kv)) {
-        if (prev && !key_less(prev->key, kv.key))
-            continue;
-        if (found && key_less(out->key, kv.key))
-            continue;
-        *out = kv; /* smaller, or the same key again: the later one wins */
-        found = 1;
-    }
-    return found;
-}
-
-/* The next entry of a map walk begun with wps_map_begin (*kv: the previous
- * entry, except on the first step): in wire order, or sorted. */
-static int map_step(wps_map_iter *it, wps_kv *kv, int first, unsigned sort)
-{
-    wps_kv prev;
     if (!sort)
         return wps_map_next(it, kv);
-    prev = *kv;
-    return map_next_sorted(it->map, first ? NULL : &prev, kv);
+    wps_map_begin(&all, it->map);
+    while (wps_map_next(&all, &e)) {
+        if ((it->w.index && !key_less(prev, e.key)) || (found && key_less(kv->key, e.key)))
+            continue;
+        *kv = e; /* smaller, or the same key again: the later one wins */
+        found = 1;
+    }
+    it->w.index++;
+    return found;
 }
 
 static NOINLINE size_t map_size(unsigned tag, const wps_map *m, sizer *z)
@@ -1632,27 +1626,20 @@ static NOINLINE size_t map_size(unsigned tag, const wps_map *m, sizer *z)
     wps_map_iter it;
     wps_kv kv;
     size_t total = 0;
-    int first = 1;
 
     if (region_bad(z, m->entries, m->count, &m->wire))
         z->bad = 1;
-    if (z->sort) {
-        /* sorting compares every key, repeated ones included: every view is
-         * checked before any is read */
-        wps_map_begin(&it, m);
-        while (wps_map_next(&it, &kv))
-            if (view_bad(z, kv.key.ptr, kv.key.len) || view_bad(z, kv.value.ptr, kv.value.len))
-                z->bad = 1;
-        if (z->bad)
-            return 0;
-    }
+    /* every view is checked before any is read (sorting compares keys,
+     * repeated ones included) */
     wps_map_begin(&it, m);
-    while (map_step(&it, &kv, first, z->sort)) {
+    while (wps_map_next(&it, &kv))
         if (view_bad(z, kv.key.ptr, kv.key.len) || view_bad(z, kv.value.ptr, kv.value.len))
             z->bad = 1;
+    if (z->bad)
+        return 0;
+    wps_map_begin(&it, m);
+    while (map_step(&it, &kv, z->mode & WPS_ENCODE_SORTED_MAPS))
         total = sat_add(total, len_size(tag, entry_body_size(&kv)));
-        first = 0;
-    }
     return total;
 }
 
@@ -1751,7 +1738,7 @@ static size_t msg_size(const msgdesc *d, const uint8_t *base, sizer *z)
             pbw_bytes b;
             memcpy(&b, v, sizeof b);
             if (flagged || (valued && b.len)) {
-                if (!(z->split && f->sub == PAYLOAD) && view_bad(z, b.ptr, b.len))
+                if (!((z->mode & MODE_SPLIT) && f->sub == PAYLOAD) && view_bad(z, b.ptr, b.len))
                     z->bad = 1;
                 total = sat_add(total, len_size(f->tag, b.len));
             }
@@ -1829,9 +1816,8 @@ static inline uint8_t *put_view(uint8_t *w, unsigned tag, const uint8_t *src, si
  * In split mode a payload's bytes are left out and head_end marks where
  * they go. */
 typedef struct writer {
-    const sizer *z;
+    const sizer *z; /* its mode too */
     unsigned next;
-    int split;
     uint8_t *head_end;
 } writer;
 
@@ -1843,13 +1829,11 @@ static NOINLINE uint8_t *map_write(const wps_map *m, uint8_t *w, unsigned tag, u
 {
     wps_map_iter it;
     wps_kv kv;
-    int first = 1;
     wps_map_begin(&it, m);
-    while (map_step(&it, &kv, first, sort)) {
+    while (map_step(&it, &kv, sort)) {
         w = put_len(w, tag, entry_body_size(&kv));
         w = put_view(w, 1 << 3 | PBW_WT_LEN, kv.key.ptr, kv.key.len);
         w = put_view(w, 2 << 3 | PBW_WT_LEN, kv.value.ptr, kv.value.len);
-        first = 0;
     }
     return w;
 }
@@ -1874,12 +1858,10 @@ static uint8_t *item_write(const wps_group_state_item *item, uint8_t *w, unsigne
     sizer z;
     writer wr;
     size_t n;
-    sizer_init(&z, 0, NULL, 0);
-    z.sort = sort;
+    sizer_init(&z, sort, NULL, 0);
     n = msg_size(&descs[M_ITEM], (const uint8_t *)item, &z);
     wr.z = &z;
     wr.next = 0;
-    wr.split = 0;
     wr.head_end = NULL;
     w = put_len(w, tag, n);
     return msg_write(&descs[M_ITEM], (const uint8_t *)item, w, &wr);
@@ -1909,7 +1891,7 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
             memcpy(&b, v, sizeof b);
             if (!flagged && !(valued && b.len))
                 break;
-            if (wr->split && f->sub == PAYLOAD) {
+            if ((wr->z->mode & MODE_SPLIT) && f->sub == PAYLOAD) {
                 w = put_len(w, f->tag, b.len);
                 wr->head_end = w;
             } else {
@@ -1946,11 +1928,13 @@ static uint8_t *msg_write(const msgdesc *d, const uint8_t *base, uint8_t *w, wri
             break;
         case T_MAP:
             if (((const wps_map *)(const void *)v)->count)
-                w = map_write((const wps_map *)(const void *)v, w, f->tag, wr->z->sort);
+                w = map_write((const wps_map *)(const void *)v, w, f->tag,
+                              wr->z->mode & WPS_ENCODE_SORTED_MAPS);
             break;
         case T_ITEMS:
             if (((const wps_items *)(const void *)v)->count)
-                w = items_write((const wps_items *)(const void *)v, w, f->tag, wr->z->sort);
+                w = items_write((const wps_items *)(const void *)v, w, f->tag,
+                                wr->z->mode & WPS_ENCODE_SORTED_MAPS);
             break;
         default:
             break;
@@ -1967,16 +1951,19 @@ static size_t checked_size(const msgdesc *d, const uint8_t *msg, sizer *z, pbw_s
     return *st == PBW_OK ? n : 0;
 }
 
-static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, unsigned sort, uint8_t *dst,
-                              size_t cap, size_t *written)
+/* root: M_UP or M_DOWN, shifted left by one, or'd with the flags (the
+ * one flag is bit 0): one argument fewer on every entry's call. */
+static pbw_status encode_root(unsigned root, const uint8_t *msg, uint8_t *dst, size_t cap,
+                              size_t *written)
 {
+    const msgdesc *d = &descs[root >> 1];
     sizer z;
     writer wr;
     size_t n;
     pbw_status st;
 
-    sizer_init(&z, 0, dst, cap); /* no view may overlap dst[0..cap) */
-    z.sort = sort;
+    /* no view may overlap dst[0..cap) */
+    sizer_init(&z, root & WPS_ENCODE_SORTED_MAPS, dst, cap);
     n = checked_size(d, msg, &z, &st);
     *written = n;
     if (st != PBW_OK)
@@ -1985,7 +1972,6 @@ static pbw_status encode_root(const msgdesc *d, const uint8_t *msg, unsigned sor
         return PBW_E_NOSPACE;
     wr.z = &z;
     wr.next = 0;
-    wr.split = 0;
     wr.head_end = NULL;
     if (n)
         msg_write(d, msg, dst, &wr);
@@ -2004,7 +1990,7 @@ static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *ds
     pbw_status st;
 
     *head_len = *tail_len = 0;
-    sizer_init(&z, 1, dst, cap);
+    sizer_init(&z, MODE_SPLIT, dst, cap);
     n = checked_size(d, msg, &z, &st); /* the payload included: the whole frame */
     if (st != PBW_OK)
         return st;
@@ -2017,7 +2003,6 @@ static pbw_status encode_split(const msgdesc *d, const uint8_t *msg, uint8_t *ds
     }
     wr.z = &z;
     wr.next = 0;
-    wr.split = 1;
     wr.head_end = NULL;
     end = msg_write(d, msg, dst, &wr);
     if (wr.head_end == NULL) /* an empty Any.value is not on the wire at all */
@@ -2357,7 +2342,7 @@ size_t wps_downstream_size(const wps_downstream *msg)
     {                                                                                              \
         if (fast_##dir##_encode(msg, dst, cap, written, WPS_##DIR##_##kind))                       \
             return *written > cap ? PBW_E_NOSPACE : PBW_OK;                                        \
-        return encode_root(&descs[M_##DIR], (const uint8_t *)msg, 0, dst, cap, written);          \
+        return encode_root(M_##DIR << 1, (const uint8_t *)msg, dst, cap, written);                 \
     }
 ENC_ENTRY(up, UP, SEND_TO_GROUP)
 ENC_ENTRY(up, UP, JOIN_GROUP) /* and the three requests of the same layout */
@@ -2393,7 +2378,7 @@ pbw_status wps_upstream_encode(const wps_upstream *msg, uint8_t *dst, size_t cap
         break;
     }
 #endif
-    return encode_root(&descs[M_UP], (const uint8_t *)msg, 0, dst, cap, written);
+    return encode_root(M_UP << 1, (const uint8_t *)msg, dst, cap, written);
 }
 
 /* Without the flag: the plain function (and its fast paths; a message with
@@ -2405,7 +2390,7 @@ pbw_status wps_upstream_encode_flags(const wps_upstream *msg, unsigned flags, ui
     if (!(flags & WPS_ENCODE_SORTED_MAPS))
         return wps_upstream_encode(msg, dst, cap, written);
 #endif
-    return encode_root(&descs[M_UP], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+    return encode_root(M_UP << 1 | (flags & WPS_ENCODE_SORTED_MAPS), (const uint8_t *)msg, dst,
                        cap, written);
 }
 
@@ -2433,7 +2418,7 @@ pbw_status wps_downstream_encode(const wps_downstream *msg, uint8_t *dst, size_t
         break;
     }
 #endif
-    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, 0, dst, cap, written);
+    return encode_root(M_DOWN << 1, (const uint8_t *)msg, dst, cap, written);
 }
 
 pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags, uint8_t *dst,
@@ -2443,7 +2428,7 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
     if (!(flags & WPS_ENCODE_SORTED_MAPS))
         return wps_downstream_encode(msg, dst, cap, written);
 #endif
-    return encode_root(&descs[M_DOWN], (const uint8_t *)msg, flags & WPS_ENCODE_SORTED_MAPS, dst,
+    return encode_root(M_DOWN << 1 | (flags & WPS_ENCODE_SORTED_MAPS), (const uint8_t *)msg, dst,
                        cap, written);
 }
 
@@ -2719,10 +2704,8 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
 {
     const msgdesc *d = frame_desc(s);
     uint8_t *base = frame_base(s);
-    int cleared = 0;
-    size_t room = s->scratch_cap - s->scratch_len;
-    /* a record (one-byte tag, length, bytes) of this field fits the scratch */
-    int fits = len < room && 1 + pbw_varint_size(len) <= room - len;
+    int cleared, fits;
+    size_t n, room;
 
     if (len > PBW_LEN_MAX) { /* first, as libprotobuf's ReadSize; and len fits a size_t */
         stream_fail(s, PBW_E_TOO_BIG, s->elem);
@@ -2733,6 +2716,11 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         return;
     }
     s->acc = len;
+    /* a record (one-byte tag, length, bytes) of this field fits the scratch */
+    n = (size_t)len;
+    room = s->scratch_cap - s->scratch_len;
+    fits = n < room && 1 + pbw_varint_size(n) <= room - n;
+    cleared = 0;
     if (f == NULL) {
         s->state = S_SKIP_LEN;
     } else if (f->type == T_MSG) {
@@ -2749,7 +2737,7 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
     } else if (f->sub == PAYLOAD && f->type <= T_BYTES &&
                !((s->flags & WPS_STREAM_COLLECT) && fits)) {
         pbw_bytes view = {NULL, 0};
-        view.len = (size_t)len;
+        view.len = n;
         payload_cleared(s, store_view(d, f, base, view));
         s->payload = (uint8_t)(s->frame_desc[s->depth] == M_ANY ? WPS_DATA_PROTOBUF
                                                                  : f->tag >> 3);
@@ -2769,7 +2757,7 @@ static void stream_len(wps_stream *s, const field *f, uint64_t len)
         }
         w = s->scratch + s->scratch_len; /* not before: scratch may be NULL */
         *w++ = rec;
-        w = pbw_write_varint(w, len);
+        w = pbw_write_varint(w, n);
         s->scratch_len = (size_t)(w - s->scratch);
         s->field_at = s->scratch_len;
         s->state = S_WHOLE;

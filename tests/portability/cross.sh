@@ -133,11 +133,11 @@ EOF
     echo '|---|---|---|---:|---:|---:|---:|---:|'
     while IFS='|' read -r dir label vlabel; do
         # The core (wire layer and messages) is what firmware takes; the
-        # optional service core is counted on its own line.
+        # optional modules (service, client) have their own lines.
         awk -v l="$label" -v v="$vlabel" '
             { printf "| %s | %s | %s | %d | %d | %d | %d | %d |\n", l, v, $1, $2, $3, $4, $5,
                      $2 + $3 + $4 + $5
-              if ($1 ~ /^wps_service/) next
+              if ($1 ~ /^wps_(service|client)/) next
               t += $2; r += $3; d += $4; b += $5 }
             END { printf "| %s | %s | **core total** | **%d** | **%d** | **%d** | **%d** | **%d** |\n",
                          l, v, t, r, d, b, t + r + d + b }' $dir/sizes
