@@ -15,7 +15,7 @@
 CROSS_VARIANTS ?=
 
 cross:
-	@LIB_SRC='$(LIB_SRC)' CROSS_VARIANTS='$(CROSS_VARIANTS)' sh tests/portability/cross.sh
+	@LIB_SRC='$(LIB_SRC)' CORE_SRC='$(CORE_SRC)' CROSS_VARIANTS='$(CROSS_VARIANTS)' sh tests/portability/cross.sh
 
 # The unit suites' sources and flags come from tests/tests.mk.
 portability:

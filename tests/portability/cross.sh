@@ -9,6 +9,8 @@
 #
 # Environment (set by tests/portability.mk):
 #   LIB_SRC         the library's sources
+#   CORE_SRC        the core's (the variants build only these: the optional
+#                   modules need what WPS_NO_ENCODER and such leave out)
 #   CROSS_VARIANTS  more builds, one word each, its -D flags joined by commas:
 #                   "-DPBW_MAX_DEPTH=4 -DPBW_MAX_DEPTH=8,-DFOO=1"
 #   CROSS_STRICT=1  count libgcc helper calls (__aeabi_llsl, __clzdi2...) as
@@ -17,6 +19,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 LIB_SRC=${LIB_SRC:-pbwire.c wps_messages.c}
+CORE_SRC=${CORE_SRC:-pbwire.c wps_messages.c}
 B=build/cross
 pass=0 fail=0
 bad() { echo "cross: $*"; fail=$((fail + 1)); }
@@ -46,8 +49,9 @@ while IFS='|' read -r name cc tflags label; do
     tools=${cc%gcc}
     for v in default ${CROSS_VARIANTS:-}; do
         if [ $v = default ]; then
-            vflags= dir=$B/$name vlabel=default
+            vflags= dir=$B/$name vlabel=default srcs=$LIB_SRC
         else
+            srcs=$CORE_SRC
             vflags=$(echo "$v" | tr ',' ' ')
             vlabel=$vflags
             dir=$B/$name-$(echo "$v" | sed 's/-D//g' | tr -c 'A-Za-z0-9_=\n' '+')
@@ -58,14 +62,14 @@ while IFS='|' read -r name cc tflags label; do
         # reports UNBOUNDED.
         bounds=
         if cc -std=c99 $vflags tests/portability/schema_depth.c \
-              $(echo $LIB_SRC | tr ' ' '\n' | grep -vx wps_messages.c) -o $dir/schema_depth &&
+              $(echo $srcs | tr ' ' '\n' | grep -vx wps_messages.c) -o $dir/schema_depth &&
            bounds=$($dir/schema_depth); then
             echo "$bounds" > $dir/bounds
         else
             bad "$label ($vlabel): schema_depth failed: no recursion bound"
         fi
         objs=
-        for src in $LIB_SRC; do
+        for src in $srcs; do
             obj=$dir/$(basename ${src%.c}).o
             if $cc $WARN $FLAGS $tflags $libc $vflags -c $src -o $obj 2>$obj.log; then
                 if [ -s $obj.log ]; then
