@@ -1466,6 +1466,7 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
 
 /* Offset in the message of the MessageData of its selected member, or 0
  * when it has none (offset 0 is the root's kind, never a MessageData). */
+#if WPS_SMALL || !WPS_NO_ENCODER
 static size_t payload_of(const msgdesc *d, const uint8_t *msg)
 {
     unsigned k = get_kind(msg + d->oneof);
@@ -1481,17 +1482,58 @@ static size_t payload_of(const msgdesc *d, const uint8_t *msg)
     g = &sub->fields[sub->data - 1];
     return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
 }
+#endif
+
+#if !WPS_SMALL
+/* payload_of() for the kinds that have a MessageData, without the table
+ * walk. */
+static ALWAYS_INLINE wps_data *up_data(wps_upstream *m)
+{
+    switch (m->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
+    case WPS_UP_EVENT:
+        return m->u.event.has_data ? &m->u.event.data : NULL;
+    case WPS_UP_INVOKE_EVENT:
+        return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
+    case WPS_UP_STREAM_DATA:
+        return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static ALWAYS_INLINE wps_data *down_data(wps_downstream *m)
+{
+    switch (m->kind) {
+    case WPS_DOWN_DATA:
+        return m->u.data.has_data ? &m->u.data.data : NULL;
+    case WPS_DOWN_INVOKE_RESPONSE:
+        return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
+    default:
+        return NULL;
+    }
+}
+#endif
 
 const wps_data *wps_upstream_data(const wps_upstream *msg)
 {
+#if !WPS_SMALL
+    return up_data((wps_upstream *)(uintptr_t)msg);
+#else
     size_t at = payload_of(&descs[M_UP], (const uint8_t *)msg);
     return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+#endif
 }
 
 const wps_data *wps_downstream_data(const wps_downstream *msg)
 {
+#if !WPS_SMALL
+    return down_data((wps_downstream *)(uintptr_t)msg);
+#else
     size_t at = payload_of(&descs[M_DOWN], (const uint8_t *)msg);
     return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+#endif
 }
 
 #if !WPS_NO_ENCODER
@@ -2470,7 +2512,10 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
                     S_HOLD, S_REPLAY, S_DONE, S_ERROR,
                     S_START, /* nothing consumed yet */
-                    S_GATHER /* the frame fits the scratch buffer: being copied there */ };
+                    S_GATHER, /* the frame fits the scratch buffer: being copied there */
+                    S_FIRST /* S_START with a known length that fits the scratch buffer,
+                             * without WPS_STREAM_COLLECT: decoded whole if the first
+                             * chunk holds the frame (not in a WPS_SMALL build) */ };
 /* Phases of S_REPLAY (in s->nbytes, unused there): the payload delivered,
  * the bytes after it being consumed, done. */
 enum { R_PAYLOAD, R_AFTER, R_DONE };
@@ -2510,6 +2555,12 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->payload = 0;
     s->ngroups = 0;
     set_kind(msg + root->oneof, 0);
+#if !WPS_SMALL
+    /* what stream_next_slow() decides at S_START, decided once (a known
+     * length that fits the scratch buffer, never WPS_LEN_UNKNOWN) */
+    if (total <= s->scratch_cap)
+        s->state = (flags & WPS_STREAM_COLLECT) ? S_GATHER : S_FIRST;
+#endif
     if (total != WPS_LEN_UNKNOWN && total > PBW_MSG_MAX)
         stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
 }
@@ -2900,31 +2951,8 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
  * kinds that have one, without the table walk. */
 static ALWAYS_INLINE wps_data *root_data(const wps_stream *s)
 {
-    if (s->frame_desc[0] == M_UP) {
-        wps_upstream *m = (wps_upstream *)(void *)s->msg;
-        switch (m->kind) {
-        case WPS_UP_SEND_TO_GROUP:
-            return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
-        case WPS_UP_EVENT:
-            return m->u.event.has_data ? &m->u.event.data : NULL;
-        case WPS_UP_INVOKE_EVENT:
-            return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
-        case WPS_UP_STREAM_DATA:
-            return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
-        default:
-            return NULL;
-        }
-    } else {
-        wps_downstream *m = (wps_downstream *)(void *)s->msg;
-        switch (m->kind) {
-        case WPS_DOWN_DATA:
-            return m->u.data.has_data ? &m->u.data.data : NULL;
-        case WPS_DOWN_INVOKE_RESPONSE:
-            return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
-        default:
-            return NULL;
-        }
-    }
+    return s->frame_desc[0] == M_UP ? up_data((wps_upstream *)(void *)s->msg)
+                                    : down_data((wps_downstream *)(void *)s->msg);
 }
 
 /* The first event of a frame decoded whole (every view valid): MESSAGE_END,
@@ -2973,6 +3001,69 @@ static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
  * the scratch buffer as it goes (each record no larger than the field on
  * the wire: they fit), so only the payload's view points into the input.
  */
+/* The one-shot decoder's fast paths, one per frequent root tag as in
+ * wps_*_decode() (each with only its own case compiled in: few registers),
+ * copying short fields into rs's scratch buffer.  1: the frame decoded. */
+#define WHOLE_ENTRY(dir, DIR, kind, leaf)                                                          \
+    NOINLINE static int whole_##dir##_##kind(const uint8_t *buf, size_t len, wps_stream *rs)       \
+    {                                                                                              \
+        return fast_##dir(buf, len, (wps_##dir##stream *)(void *)rs->msg, rs->flags | (leaf), rs,  \
+                          DIR##_TAG(kind));                                                        \
+    }
+WHOLE_ENTRY(up, UP, SEND_TO_GROUP, 0)
+WHOLE_ENTRY(up, UP, JOIN_GROUP, FC_LEAF)
+WHOLE_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF)
+WHOLE_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF)
+WHOLE_ENTRY(down, DOWN, ACK, FC_LEAF)
+WHOLE_ENTRY(down, DOWN, DATA, 0)
+WHOLE_ENTRY(down, DOWN, SYSTEM, FC_LEAF)
+WHOLE_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF)
+
+/* The fast path for the frame's root tag, if there is one; 1: decoded. */
+static ALWAYS_INLINE int whole_fast(wps_stream *s, const uint8_t *p, size_t len)
+{
+    if (len < 2)
+        return 0;
+    if (s->frame_desc[0] == M_UP) {
+        switch (p[0]) {
+        case UP_TAG(SEND_TO_GROUP):
+            return whole_up_SEND_TO_GROUP(p, len, s);
+        case UP_TAG(JOIN_GROUP):
+            return whole_up_JOIN_GROUP(p, len, s);
+        case UP_TAG(LEAVE_GROUP):
+            return whole_up_LEAVE_GROUP(p, len, s);
+        case UP_TAG(SEQUENCE_ACK):
+            return whole_up_SEQUENCE_ACK(p, len, s);
+        case UP_TAG(PING):
+            if (len == 2 && p[1] == 0) {
+                ((wps_upstream *)(void *)s->msg)->kind = WPS_UP_PING;
+                return 1;
+            }
+            return 0;
+        default:
+            return 0;
+        }
+    }
+    switch (p[0]) {
+    case DOWN_TAG(ACK):
+        return whole_down_ACK(p, len, s);
+    case DOWN_TAG(DATA):
+        return whole_down_DATA(p, len, s);
+    case DOWN_TAG(SYSTEM):
+        return whole_down_SYSTEM(p, len, s);
+    case DOWN_TAG(STREAM_ACK):
+        return whole_down_STREAM_ACK(p, len, s);
+    case DOWN_TAG(PONG):
+        if (len == 2 && p[1] == 0) {
+            ((wps_downstream *)(void *)s->msg)->kind = WPS_DOWN_PONG;
+            return 1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
                                               wps_stream_event *ev)
 {
@@ -2984,8 +3075,7 @@ NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
 
     /* the fast path notes the MessageData's offset in field_at */
     s->field_at = 0;
-    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
-                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
+    if (whole_fast(s, p, len)) {
         data = s->field_at ? (wps_data *)(void *)(s->msg + s->field_at) : NULL;
     } else {
         s->scratch_len = 0; /* whatever the fast path copied before giving up */
@@ -3008,24 +3098,41 @@ NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
  * core, the same result and the same error at the same offset), so every
  * view points into the scratch buffer.
  */
+NOINLINE static pbw_status stream_gathered(wps_stream *s, const uint8_t *p, size_t n,
+                                           wps_stream_event *ev);
+
 NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
                                          wps_stream_event *ev)
 {
-    const uint8_t *p = *pp;
-    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
-    pbw_status st;
+    const uint8_t *p = pp ? *pp : NULL;
+    size_t want = (size_t)(s->frame_end[0] - s->pos);
 
-    if (p && want) {
-        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
-        if (n) {
-            memcpy(s->scratch + (size_t)s->pos, p, n);
-            *pp = p + n;
-            s->pos += n;
-            want -= n;
-        }
-    }
-    if (want)
+    if (p && (size_t)(end - p) < want) { /* the usual chunk: copied, nothing else */
+        uint8_t *dst = s->scratch + (size_t)s->pos;
+        s->pos += (size_t)(end - p);
+        *pp = end;
+        memcpy(dst, p, (size_t)(end - p));
         return PBW_NEED_MORE;
+    }
+    if (p)
+        *pp = p + want;
+    else if (want)
+        return PBW_NEED_MORE;
+    return stream_gathered(s, p, want, ev);
+}
+
+/* The frame's last n bytes, p (NULL if none): the frame is complete. */
+NOINLINE static pbw_status stream_gathered(wps_stream *s, const uint8_t *p, size_t n,
+                                           wps_stream_event *ev)
+{
+    size_t len = (size_t)s->frame_end[0], at;
+    pbw_status st;
+    wps_data *data;
+
+    if (n) {
+        memcpy(s->scratch + (size_t)s->pos, p, n);
+        s->pos += n;
+    }
     s->scratch_len = len;
     p = s->scratch;
     st = s->frame_desc[0] == M_UP
@@ -3037,7 +3144,22 @@ NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, cons
         stream_error(s, st, at);
         return st;
     }
-    return decoded_whole(s, root_data(s), ev);
+    /* decoded_whole() when collecting: the payload is in the struct,
+     * MESSAGE_END alone */
+    data = root_data(s);
+    if (data) {
+        data->raw.ptr = NULL; /* as the field-by-field path leaves it */
+        data->raw.len = 0;
+    }
+    s->state = S_REPLAY;
+    s->nbytes = R_DONE;
+    ev->type = WPS_EV_MESSAGE_END;
+    ev->kind = WPS_DATA_NONE;
+    ev->remaining = 0;
+    ev->chunk.ptr = NULL;
+    ev->chunk.len = 0;
+    ev->data = NULL;
+    return PBW_OK;
 }
 
 /*
@@ -3275,8 +3397,6 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
     if (pp == NULL)
         pp = &none;
 #if !WPS_SMALL
-    if (s->state == S_GATHER)
-        return stream_gather(s, pp, end, ev);
     if (s->state == S_START) {
         /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
          * decoded at once, in place when the whole frame is at hand, or (only
@@ -3304,8 +3424,16 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
                            wps_stream_event *ev)
 {
 #if !WPS_SMALL
+    /* tail calls only: no frame here */
     if (s->state == S_REPLAY)
         return replay_next(s, ev);
+    if (s->state == S_GATHER)
+        return stream_gather(s, pp, end, ev);
+    if (s->state == S_FIRST) {
+        if (pp && *pp && s->frame_end[0] <= (uint64_t)(end - *pp))
+            return stream_whole_frame(s, pp, ev);
+        s->state = S_TAG; /* as stream_next_slow() decides at S_START */
+    }
 #endif
     return stream_next_slow(s, pp, end, ev);
 }
