@@ -977,8 +977,6 @@ static ALWAYS_INLINE int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *ha
         return 0;
     d->raw = b;
     *has = 1;
-    if (c->rs) /* tell the streaming decoder where the payload is */
-        c->rs->field_at = (size_t)((uint8_t *)d - c->rs->msg);
     return 1;
 }
 
@@ -2995,100 +2993,114 @@ static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
     return PBW_OK;
 }
 
+/* The frame decoded by the general decoder, in place. */
+NOINLINE static pbw_status stream_whole_general(wps_stream *s, const uint8_t **pp,
+                                                wps_stream_event *ev)
+{
+    const uint8_t *p = *pp, *e = p;
+    size_t len = (size_t)s->frame_end[0];
+    pbw_status st;
+
+    s->scratch_len = 0; /* whatever a fast path copied before giving up */
+    st = decode(&descs[s->frame_desc[0]], s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s,
+                &e);
+    if (st != PBW_OK) {
+        stream_error(s, st, (uint64_t)(e - p));
+        return st;
+    }
+    *pp = p + len;
+    s->pos = len;
+    return decoded_whole(s, root_data(s), ev);
+}
+
+/* The one-shot decoder's fast paths, one per frequent root tag as in
+ * wps_*_decode() (each with only its own case compiled in: few registers),
+ * copying short fields into the scratch buffer; what they do not take goes
+ * to the general decoder.  DATA: the MessageData of the kind, or NULL. */
+#define WHOLE_ENTRY(dir, DIR, kind, leaf, DATA)                                                    \
+    NOINLINE static pbw_status whole_##dir##_##kind(wps_stream *s, const uint8_t **pp,            \
+                                                    wps_stream_event *ev)                          \
+    {                                                                                              \
+        const uint8_t *p = *pp;                                                                    \
+        size_t len = (size_t)s->frame_end[0];                                                      \
+        wps_##dir##stream *m = (wps_##dir##stream *)(void *)s->msg;                                \
+        if (!fast_##dir(p, len, m, s->flags | (leaf), s, DIR##_TAG(kind)))                         \
+            return stream_whole_general(s, pp, ev);                                                \
+        *pp = p + len;                                                                             \
+        s->pos = len;                                                                              \
+        return decoded_whole(s, DATA, ev);                                                         \
+    }
+#define WHOLE_DATA(member) (m->u.member.has_data ? &m->u.member.data : NULL)
+WHOLE_ENTRY(up, UP, SEND_TO_GROUP, 0, WHOLE_DATA(send_to_group))
+WHOLE_ENTRY(up, UP, JOIN_GROUP, FC_LEAF, NULL)
+WHOLE_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF, NULL)
+WHOLE_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, ACK, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, DATA, 0, WHOLE_DATA(data))
+WHOLE_ENTRY(down, DOWN, SYSTEM, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF, NULL)
+
+/* An empty Ping or Pong: the kind alone. */
+static pbw_status whole_empty(wps_stream *s, const uint8_t **pp, wps_stream_event *ev,
+                              unsigned kind)
+{
+    set_kind(s->msg + descs[s->frame_desc[0]].oneof, kind);
+    *pp += 2;
+    s->pos = 2;
+    return decoded_whole(s, NULL, ev);
+}
+
 /*
  * The whole frame is in this chunk (and no payload is to be collected):
  * the one-shot decoder decodes it in place, copying its short fields into
  * the scratch buffer as it goes (each record no larger than the field on
  * the wire: they fit), so only the payload's view points into the input.
+ * Tail calls only.
  */
-/* The one-shot decoder's fast paths, one per frequent root tag as in
- * wps_*_decode() (each with only its own case compiled in: few registers),
- * copying short fields into rs's scratch buffer.  1: the frame decoded. */
-#define WHOLE_ENTRY(dir, DIR, kind, leaf)                                                          \
-    NOINLINE static int whole_##dir##_##kind(const uint8_t *buf, size_t len, wps_stream *rs)       \
-    {                                                                                              \
-        return fast_##dir(buf, len, (wps_##dir##stream *)(void *)rs->msg, rs->flags | (leaf), rs,  \
-                          DIR##_TAG(kind));                                                        \
-    }
-WHOLE_ENTRY(up, UP, SEND_TO_GROUP, 0)
-WHOLE_ENTRY(up, UP, JOIN_GROUP, FC_LEAF)
-WHOLE_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF)
-WHOLE_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF)
-WHOLE_ENTRY(down, DOWN, ACK, FC_LEAF)
-WHOLE_ENTRY(down, DOWN, DATA, 0)
-WHOLE_ENTRY(down, DOWN, SYSTEM, FC_LEAF)
-WHOLE_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF)
-
-/* The fast path for the frame's root tag, if there is one; 1: decoded. */
-static ALWAYS_INLINE int whole_fast(wps_stream *s, const uint8_t *p, size_t len)
-{
-    if (len < 2)
-        return 0;
-    if (s->frame_desc[0] == M_UP) {
-        switch (p[0]) {
-        case UP_TAG(SEND_TO_GROUP):
-            return whole_up_SEND_TO_GROUP(p, len, s);
-        case UP_TAG(JOIN_GROUP):
-            return whole_up_JOIN_GROUP(p, len, s);
-        case UP_TAG(LEAVE_GROUP):
-            return whole_up_LEAVE_GROUP(p, len, s);
-        case UP_TAG(SEQUENCE_ACK):
-            return whole_up_SEQUENCE_ACK(p, len, s);
-        case UP_TAG(PING):
-            if (len == 2 && p[1] == 0) {
-                ((wps_upstream *)(void *)s->msg)->kind = WPS_UP_PING;
-                return 1;
-            }
-            return 0;
-        default:
-            return 0;
-        }
-    }
-    switch (p[0]) {
-    case DOWN_TAG(ACK):
-        return whole_down_ACK(p, len, s);
-    case DOWN_TAG(DATA):
-        return whole_down_DATA(p, len, s);
-    case DOWN_TAG(SYSTEM):
-        return whole_down_SYSTEM(p, len, s);
-    case DOWN_TAG(STREAM_ACK):
-        return whole_down_STREAM_ACK(p, len, s);
-    case DOWN_TAG(PONG):
-        if (len == 2 && p[1] == 0) {
-            ((wps_downstream *)(void *)s->msg)->kind = WPS_DOWN_PONG;
-            return 1;
-        }
-        return 0;
-    default:
-        return 0;
-    }
-}
-
 NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
                                               wps_stream_event *ev)
 {
-    const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *p = *pp, *e = p;
+    const uint8_t *p = *pp;
     size_t len = (size_t)s->frame_end[0];
-    pbw_status st;
-    wps_data *data;
 
-    /* the fast path notes the MessageData's offset in field_at */
-    s->field_at = 0;
-    if (whole_fast(s, p, len)) {
-        data = s->field_at ? (wps_data *)(void *)(s->msg + s->field_at) : NULL;
-    } else {
-        s->scratch_len = 0; /* whatever the fast path copied before giving up */
-        st = decode(root, s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s, &e);
-        if (st != PBW_OK) {
-            stream_error(s, st, (uint64_t)(e - p));
-            return st;
+    if (len >= 2) {
+        if (s->frame_desc[0] == M_UP) {
+            switch (p[0]) {
+            case UP_TAG(SEND_TO_GROUP):
+                return whole_up_SEND_TO_GROUP(s, pp, ev);
+            case UP_TAG(JOIN_GROUP):
+                return whole_up_JOIN_GROUP(s, pp, ev);
+            case UP_TAG(LEAVE_GROUP):
+                return whole_up_LEAVE_GROUP(s, pp, ev);
+            case UP_TAG(SEQUENCE_ACK):
+                return whole_up_SEQUENCE_ACK(s, pp, ev);
+            case UP_TAG(PING):
+                if (len == 2 && p[1] == 0)
+                    return whole_empty(s, pp, ev, WPS_UP_PING);
+                break;
+            default:
+                break;
+            }
+        } else {
+            switch (p[0]) {
+            case DOWN_TAG(ACK):
+                return whole_down_ACK(s, pp, ev);
+            case DOWN_TAG(DATA):
+                return whole_down_DATA(s, pp, ev);
+            case DOWN_TAG(SYSTEM):
+                return whole_down_SYSTEM(s, pp, ev);
+            case DOWN_TAG(STREAM_ACK):
+                return whole_down_STREAM_ACK(s, pp, ev);
+            case DOWN_TAG(PONG):
+                if (len == 2 && p[1] == 0)
+                    return whole_empty(s, pp, ev, WPS_DOWN_PONG);
+                break;
+            default:
+                break;
+            }
         }
-        data = root_data(s);
     }
-    *pp = p + len;
-    s->pos = len;
-    return decoded_whole(s, data, ev);
+    return stream_whole_general(s, pp, ev);
 }
 
 /*
