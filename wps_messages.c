@@ -2533,6 +2533,26 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
 {
     /* Only what is read before it is written; the rest is set on the way
      * (elem, acc, err, the other frames, tag, root_len_at, group_at, utf8). */
+#if !WPS_SMALL
+    if (total <= (scratch ? cap : 0) && total <= PBW_MSG_MAX) {
+        /* what stream_next_slow() decides at S_START, decided once (a known
+         * length that fits the scratch buffer): the frame is decoded whole,
+         * and what only the field-by-field machine reads is set if it ever
+         * takes over (stream_machine) */
+        s->msg = msg;
+        s->scratch = scratch;
+        s->scratch_cap = cap;
+        s->scratch_len = 0;
+        s->pos = 0;
+        s->frame_end[0] = total;
+        s->frame_desc[0] = (uint8_t)(root - descs);
+        s->state = (flags & WPS_STREAM_COLLECT) ? S_GATHER : S_FIRST;
+        s->flags = (uint8_t)(flags & (WPS_DECODE_NO_UTF8 | WPS_STREAM_COLLECT));
+        s->pending = 0;
+        set_kind(msg + root->oneof, 0);
+        return;
+    }
+#endif
     s->msg = msg;
     s->scratch = scratch;
     s->scratch_cap = scratch ? cap : 0;
@@ -2553,15 +2573,27 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     s->payload = 0;
     s->ngroups = 0;
     set_kind(msg + root->oneof, 0);
-#if !WPS_SMALL
-    /* what stream_next_slow() decides at S_START, decided once (a known
-     * length that fits the scratch buffer, never WPS_LEN_UNKNOWN) */
-    if (total <= s->scratch_cap)
-        s->state = (flags & WPS_STREAM_COLLECT) ? S_GATHER : S_FIRST;
-#endif
     if (total != WPS_LEN_UNKNOWN && total > PBW_MSG_MAX)
         stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
 }
+
+#if !WPS_SMALL
+/* From S_FIRST or S_GATHER to the field-by-field machine: what stream_init
+ * left unset, and S_TAG. */
+static void stream_machine(wps_stream *s)
+{
+    s->field_at = 0;
+    s->frame_base[0] = 0;
+    s->frame_base[1] = 0;
+    s->depth = 0;
+    s->state = S_TAG;
+    s->nbytes = 0;
+    s->status = 0;
+    s->held = 0;
+    s->payload = 0;
+    s->ngroups = 0;
+}
+#endif
 
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
                               size_t scratch_cap, uint64_t total_len, unsigned flags)
@@ -3057,8 +3089,8 @@ static pbw_status whole_empty(wps_stream *s, const uint8_t **pp, wps_stream_even
  * the wire: they fit), so only the payload's view points into the input.
  * Tail calls only.
  */
-NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
-                                              wps_stream_event *ev)
+static ALWAYS_INLINE pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
+                                                   wps_stream_event *ev)
 {
     const uint8_t *p = *pp;
     size_t len = (size_t)s->frame_end[0];
@@ -3110,8 +3142,9 @@ NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
  * core, the same result and the same error at the same offset), so every
  * view points into the scratch buffer.
  */
-NOINLINE static pbw_status stream_gathered(wps_stream *s, const uint8_t *p, size_t n,
-                                           wps_stream_event *ev);
+NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev);
+NOINLINE static pbw_status stream_gather_last(wps_stream *s, const uint8_t *p, size_t n,
+                                              wps_stream_event *ev);
 
 NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
                                          wps_stream_event *ev)
@@ -3126,39 +3159,30 @@ NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, cons
         memcpy(dst, p, (size_t)(end - p));
         return PBW_NEED_MORE;
     }
-    if (p)
+    if (p) {
         *pp = p + want;
-    else if (want)
+        return stream_gather_last(s, p, want, ev);
+    }
+    if (want)
         return PBW_NEED_MORE;
-    return stream_gathered(s, p, want, ev);
+    return stream_gathered(s, ev);
+}
+
+/* The frame's last n bytes, at p. */
+NOINLINE static pbw_status stream_gather_last(wps_stream *s, const uint8_t *p, size_t n,
+                                              wps_stream_event *ev)
+{
+    uint8_t *dst = s->scratch + (size_t)s->pos;
+    s->pos += n;
+    memcpy(dst, p, n);
+    return stream_gathered(s, ev);
 }
 
 /* The frame's last n bytes, p (NULL if none): the frame is complete. */
-NOINLINE static pbw_status stream_gathered(wps_stream *s, const uint8_t *p, size_t n,
-                                           wps_stream_event *ev)
+/* The end of a gathered frame, decoded: its MessageData (or NULL) and the
+ * event, MESSAGE_END alone (collecting: the payload is in the struct). */
+static ALWAYS_INLINE pbw_status gathered_end(wps_stream *s, wps_data *data, wps_stream_event *ev)
 {
-    size_t len = (size_t)s->frame_end[0], at;
-    pbw_status st;
-    wps_data *data;
-
-    if (n) {
-        memcpy(s->scratch + (size_t)s->pos, p, n);
-        s->pos += n;
-    }
-    s->scratch_len = len;
-    p = s->scratch;
-    st = s->frame_desc[0] == M_UP
-             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
-                                   s->flags & WPS_DECODE_NO_UTF8, &at)
-             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
-                                     s->flags & WPS_DECODE_NO_UTF8, &at);
-    if (st != PBW_OK) {
-        stream_error(s, st, at);
-        return st;
-    }
-    /* decoded_whole() when collecting: the payload is in the struct,
-     * MESSAGE_END alone */
-    data = root_data(s);
     if (data) {
         data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
@@ -3174,6 +3198,86 @@ NOINLINE static pbw_status stream_gathered(wps_stream *s, const uint8_t *p, size
     return PBW_OK;
 }
 
+/* The gathered frame by wps_*_decode(). */
+NOINLINE static pbw_status gathered_general(wps_stream *s, wps_stream_event *ev)
+{
+    size_t len = (size_t)s->frame_end[0], at;
+    const uint8_t *p = s->scratch;
+    pbw_status st;
+
+    st = s->frame_desc[0] == M_UP
+             ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
+                                   s->flags & WPS_DECODE_NO_UTF8, &at)
+             : wps_downstream_decode(p, len, (wps_downstream *)(void *)s->msg,
+                                     s->flags & WPS_DECODE_NO_UTF8, &at);
+    if (st != PBW_OK) {
+        stream_error(s, st, at);
+        return st;
+    }
+    return gathered_end(s, root_data(s), ev);
+}
+
+/* What wps_*_decode() does for the frequent root tags, then the end: the
+ * same fast paths (rs NULL: the views point into the gathered frame), and
+ * the general decoder for what they do not take. */
+#define GATHERED_ENTRY(dir, DIR, kind, leaf, DATA)                                                 \
+    NOINLINE static pbw_status gathered_##dir##_##kind(wps_stream *s, wps_stream_event *ev)       \
+    {                                                                                              \
+        wps_##dir##stream *m = (wps_##dir##stream *)(void *)s->msg;                                \
+        if (!fast_##dir(s->scratch, (size_t)s->frame_end[0], m,                                    \
+                        (s->flags & WPS_DECODE_NO_UTF8) | (leaf), NULL, DIR##_TAG(kind)))          \
+            return gathered_general(s, ev);                                                        \
+        return gathered_end(s, DATA, ev);                                                          \
+    }
+GATHERED_ENTRY(up, UP, SEND_TO_GROUP, 0, WHOLE_DATA(send_to_group))
+GATHERED_ENTRY(up, UP, JOIN_GROUP, FC_LEAF, NULL)
+GATHERED_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF, NULL)
+GATHERED_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, ACK, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, DATA, 0, WHOLE_DATA(data))
+GATHERED_ENTRY(down, DOWN, SYSTEM, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF, NULL)
+
+/* The frame is complete in the scratch buffer: decoded there.  Tail calls
+ * only. */
+NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev)
+{
+    size_t len = (size_t)s->frame_end[0];
+    const uint8_t *q = s->scratch;
+
+    s->scratch_len = len;
+    if (len >= 2) {
+        if (s->frame_desc[0] == M_UP) {
+            switch (q[0]) {
+            case UP_TAG(SEND_TO_GROUP):
+                return gathered_up_SEND_TO_GROUP(s, ev);
+            case UP_TAG(JOIN_GROUP):
+                return gathered_up_JOIN_GROUP(s, ev);
+            case UP_TAG(LEAVE_GROUP):
+                return gathered_up_LEAVE_GROUP(s, ev);
+            case UP_TAG(SEQUENCE_ACK):
+                return gathered_up_SEQUENCE_ACK(s, ev);
+            default:
+                break;
+            }
+        } else {
+            switch (q[0]) {
+            case DOWN_TAG(ACK):
+                return gathered_down_ACK(s, ev);
+            case DOWN_TAG(DATA):
+                return gathered_down_DATA(s, ev);
+            case DOWN_TAG(SYSTEM):
+                return gathered_down_SYSTEM(s, ev);
+            case DOWN_TAG(STREAM_ACK):
+                return gathered_down_STREAM_ACK(s, ev);
+            default:
+                break;
+            }
+        }
+    }
+    return gathered_general(s, ev);
+}
+
 /*
  * The input ended (wps_stream_finish) before a gathered frame was complete:
  * the answer is an error either way, the first one the field-by-field path
@@ -3187,7 +3291,7 @@ static void stream_gather_abandon(wps_stream *s)
     const uint8_t *p = s->scratch, *end = s->scratch + (size_t)s->pos;
     wps_stream_event ev;
     s->pos = 0;
-    s->state = S_TAG;
+    stream_machine(s);
     while (stream_general(s, &p, end, &ev) == PBW_OK)
         ; /* events of a frame that is an error anyway */
 }
@@ -3444,7 +3548,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
     if (s->state == S_FIRST) {
         if (pp && *pp && s->frame_end[0] <= (uint64_t)(end - *pp))
             return stream_whole_frame(s, pp, ev);
-        s->state = S_TAG; /* as stream_next_slow() decides at S_START */
+        stream_machine(s); /* as stream_next_slow() decides at S_START */
     }
 #endif
     return stream_next_slow(s, pp, end, ev);
