@@ -2528,13 +2528,19 @@ WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_mess
 
 static void stream_error(wps_stream *s, pbw_status st, uint64_t at);
 
-static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
-                        size_t cap, uint64_t total, unsigned flags)
+#if !WPS_SMALL
+#define STREAM_INIT_INLINE ALWAYS_INLINE /* one copy per direction: no call */
+#else
+#define STREAM_INIT_INLINE
+#endif
+static STREAM_INIT_INLINE void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg,
+                                           uint8_t *scratch, size_t cap, uint64_t total,
+                                           unsigned flags)
 {
     /* Only what is read before it is written; the rest is set on the way
      * (elem, acc, err, the other frames, tag, root_len_at, group_at, utf8). */
 #if !WPS_SMALL
-    if (total <= (scratch ? cap : 0) && total <= PBW_MSG_MAX) {
+    if (scratch && total <= cap && total <= PBW_MSG_MAX) {
         /* what stream_next_slow() decides at S_START, decided once (a known
          * length that fits the scratch buffer): the frame is decoded whole,
          * and what only the field-by-field machine reads is set if it ever
@@ -2987,8 +2993,8 @@ static ALWAYS_INLINE wps_data *root_data(const wps_stream *s)
 
 /* The first event of a frame decoded whole (every view valid): MESSAGE_END,
  * or PAYLOAD_BEGIN with the whole payload (the occurrence that counts);
- * replay_next() gives the rest.  With WPS_STREAM_COLLECT the payload stays
- * in the struct: MESSAGE_END alone. */
+ * replay_next() gives the rest.  Never with WPS_STREAM_COLLECT (a frame is
+ * decoded whole only without it; a gathered one ends in gathered_end). */
 static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
                                               wps_stream_event *ev)
 {
@@ -3000,10 +3006,8 @@ static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
         data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
     }
-    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL ||
-        (s->flags & WPS_STREAM_COLLECT)) {
-        /* no payload on the wire (none, or an Any without a value), or one
-         * collected in the struct */
+    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL) {
+        /* no payload on the wire (none, or an Any without a value) */
         s->nbytes = R_DONE;
         ev->type = WPS_EV_MESSAGE_END;
         ev->kind = WPS_DATA_NONE;
