@@ -3261,6 +3261,12 @@ NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev)
                 return gathered_up_LEAVE_GROUP(s, ev);
             case UP_TAG(SEQUENCE_ACK):
                 return gathered_up_SEQUENCE_ACK(s, ev);
+            case UP_TAG(PING):
+                if (len == 2 && q[1] == 0) {
+                    ((wps_upstream *)(void *)s->msg)->kind = WPS_UP_PING;
+                    return gathered_end(s, NULL, ev);
+                }
+                break;
             default:
                 break;
             }
@@ -3274,6 +3280,12 @@ NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev)
                 return gathered_down_SYSTEM(s, ev);
             case DOWN_TAG(STREAM_ACK):
                 return gathered_down_STREAM_ACK(s, ev);
+            case DOWN_TAG(PONG):
+                if (len == 2 && q[1] == 0) {
+                    ((wps_downstream *)(void *)s->msg)->kind = WPS_DOWN_PONG;
+                    return gathered_end(s, NULL, ev);
+                }
+                break;
             default:
                 break;
             }
