@@ -977,8 +977,6 @@ static ALWAYS_INLINE int fc_data(fcur *c, unsigned tag, wps_data *d, uint8_t *ha
         return 0;
     d->raw = b;
     *has = 1;
-    if (c->rs) /* tell the streaming decoder where the payload is */
-        c->rs->field_at = (size_t)((uint8_t *)d - c->rs->msg);
     return 1;
 }
 
@@ -1466,6 +1464,7 @@ int wps_items_next(wps_items_iter *it, wps_group_state_item *item)
 
 /* Offset in the message of the MessageData of its selected member, or 0
  * when it has none (offset 0 is the root's kind, never a MessageData). */
+#if WPS_SMALL || !WPS_NO_ENCODER
 static size_t payload_of(const msgdesc *d, const uint8_t *msg)
 {
     unsigned k = get_kind(msg + d->oneof);
@@ -1481,17 +1480,58 @@ static size_t payload_of(const msgdesc *d, const uint8_t *msg)
     g = &sub->fields[sub->data - 1];
     return msg[f->off + g->has] ? (size_t)f->off + g->off : 0;
 }
+#endif
+
+#if !WPS_SMALL
+/* payload_of() for the kinds that have a MessageData, without the table
+ * walk. */
+static ALWAYS_INLINE wps_data *up_data(wps_upstream *m)
+{
+    switch (m->kind) {
+    case WPS_UP_SEND_TO_GROUP:
+        return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
+    case WPS_UP_EVENT:
+        return m->u.event.has_data ? &m->u.event.data : NULL;
+    case WPS_UP_INVOKE_EVENT:
+        return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
+    case WPS_UP_STREAM_DATA:
+        return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
+    default:
+        return NULL;
+    }
+}
+
+static ALWAYS_INLINE wps_data *down_data(wps_downstream *m)
+{
+    switch (m->kind) {
+    case WPS_DOWN_DATA:
+        return m->u.data.has_data ? &m->u.data.data : NULL;
+    case WPS_DOWN_INVOKE_RESPONSE:
+        return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
+    default:
+        return NULL;
+    }
+}
+#endif
 
 const wps_data *wps_upstream_data(const wps_upstream *msg)
 {
+#if !WPS_SMALL
+    return up_data((wps_upstream *)(uintptr_t)msg);
+#else
     size_t at = payload_of(&descs[M_UP], (const uint8_t *)msg);
     return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+#endif
 }
 
 const wps_data *wps_downstream_data(const wps_downstream *msg)
 {
+#if !WPS_SMALL
+    return down_data((wps_downstream *)(uintptr_t)msg);
+#else
     size_t at = payload_of(&descs[M_DOWN], (const uint8_t *)msg);
     return at ? (const wps_data *)(const void *)((const uint8_t *)msg + at) : NULL;
+#endif
 }
 
 #if !WPS_NO_ENCODER
@@ -2455,7 +2495,10 @@ pbw_status wps_downstream_encode_flags(const wps_downstream *msg, unsigned flags
 enum stream_state { S_TAG, S_VARINT, S_LEN, S_SKIP_LEN, S_SKIP_FIXED, S_WHOLE, S_PAYLOAD,
                     S_HOLD, S_REPLAY, S_DONE, S_ERROR,
                     S_START, /* nothing consumed yet */
-                    S_GATHER /* the frame fits the scratch buffer: being copied there */ };
+                    S_GATHER, /* the frame fits the scratch buffer: being copied there */
+                    S_FIRST /* S_START with a known length that fits the scratch buffer,
+                             * without WPS_STREAM_COLLECT: decoded whole if the first
+                             * chunk holds the frame (not in a WPS_SMALL build) */ };
 /* Phases of S_REPLAY (in s->nbytes, unused there): the payload delivered,
  * the bytes after it being consumed, done. */
 enum { R_PAYLOAD, R_AFTER, R_DONE };
@@ -2470,11 +2513,37 @@ WPS__ASSERT(stream_root_fits, offsetof(wps_downstream, u) + sizeof(wps_data_mess
 
 static void stream_error(wps_stream *s, pbw_status st, uint64_t at);
 
-static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_t *scratch,
-                        size_t cap, uint64_t total, unsigned flags)
+#if !WPS_SMALL
+#define STREAM_INIT_INLINE ALWAYS_INLINE /* one copy per direction: no call */
+#else
+#define STREAM_INIT_INLINE
+#endif
+static STREAM_INIT_INLINE void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg,
+                                           uint8_t *scratch, size_t cap, uint64_t total,
+                                           unsigned flags)
 {
     /* Only what is read before it is written; the rest is set on the way
      * (elem, acc, err, the other frames, tag, root_len_at, group_at, utf8). */
+#if !WPS_SMALL
+    if (scratch && total <= cap && total <= PBW_MSG_MAX) {
+        /* what stream_next_slow() decides at S_START, decided once (a known
+         * length that fits the scratch buffer): the frame is decoded whole,
+         * and what only the field-by-field machine reads is set if it ever
+         * takes over (stream_machine) */
+        s->msg = msg;
+        s->scratch = scratch;
+        s->scratch_cap = cap;
+        s->scratch_len = 0;
+        s->pos = 0;
+        s->frame_end[0] = total;
+        s->frame_desc[0] = (uint8_t)(root - descs);
+        s->state = (flags & WPS_STREAM_COLLECT) ? S_GATHER : S_FIRST;
+        s->flags = (uint8_t)(flags & (WPS_DECODE_NO_UTF8 | WPS_STREAM_COLLECT));
+        s->pending = 0;
+        set_kind(msg + root->oneof, 0);
+        return;
+    }
+#endif
     s->msg = msg;
     s->scratch = scratch;
     s->scratch_cap = scratch ? cap : 0;
@@ -2498,6 +2567,24 @@ static void stream_init(wps_stream *s, const msgdesc *root, uint8_t *msg, uint8_
     if (total != WPS_LEN_UNKNOWN && total > PBW_MSG_MAX)
         stream_error(s, PBW_E_TOO_BIG, PBW_MSG_MAX);
 }
+
+#if !WPS_SMALL
+/* From S_FIRST or S_GATHER to the field-by-field machine: what stream_init
+ * left unset, and S_TAG. */
+static void stream_machine(wps_stream *s)
+{
+    s->field_at = 0;
+    s->frame_base[0] = 0;
+    s->frame_base[1] = 0;
+    s->depth = 0;
+    s->state = S_TAG;
+    s->nbytes = 0;
+    s->status = 0;
+    s->held = 0;
+    s->payload = 0;
+    s->ngroups = 0;
+}
+#endif
 
 void wps_stream_init_upstream(wps_stream *s, wps_upstream *msg, uint8_t *scratch,
                               size_t scratch_cap, uint64_t total_len, unsigned flags)
@@ -2888,37 +2975,14 @@ static const uint8_t *stream_fast(wps_stream *s, const uint8_t *p, const uint8_t
  * kinds that have one, without the table walk. */
 static ALWAYS_INLINE wps_data *root_data(const wps_stream *s)
 {
-    if (s->frame_desc[0] == M_UP) {
-        wps_upstream *m = (wps_upstream *)(void *)s->msg;
-        switch (m->kind) {
-        case WPS_UP_SEND_TO_GROUP:
-            return m->u.send_to_group.has_data ? &m->u.send_to_group.data : NULL;
-        case WPS_UP_EVENT:
-            return m->u.event.has_data ? &m->u.event.data : NULL;
-        case WPS_UP_INVOKE_EVENT:
-            return m->u.invoke_event.has_data ? &m->u.invoke_event.data : NULL;
-        case WPS_UP_STREAM_DATA:
-            return m->u.stream_data.has_data ? &m->u.stream_data.data : NULL;
-        default:
-            return NULL;
-        }
-    } else {
-        wps_downstream *m = (wps_downstream *)(void *)s->msg;
-        switch (m->kind) {
-        case WPS_DOWN_DATA:
-            return m->u.data.has_data ? &m->u.data.data : NULL;
-        case WPS_DOWN_INVOKE_RESPONSE:
-            return m->u.invoke_response.has_data ? &m->u.invoke_response.data : NULL;
-        default:
-            return NULL;
-        }
-    }
+    return s->frame_desc[0] == M_UP ? up_data((wps_upstream *)(void *)s->msg)
+                                    : down_data((wps_downstream *)(void *)s->msg);
 }
 
 /* The first event of a frame decoded whole (every view valid): MESSAGE_END,
  * or PAYLOAD_BEGIN with the whole payload (the occurrence that counts);
- * replay_next() gives the rest.  With WPS_STREAM_COLLECT the payload stays
- * in the struct: MESSAGE_END alone. */
+ * replay_next() gives the rest.  Never with WPS_STREAM_COLLECT (a frame is
+ * decoded whole only without it; a gathered one ends in gathered_end). */
 static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
                                               wps_stream_event *ev)
 {
@@ -2930,10 +2994,8 @@ static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
         data->raw.ptr = NULL; /* as the field-by-field path leaves it */
         data->raw.len = 0;
     }
-    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL ||
-        (s->flags & WPS_STREAM_COLLECT)) {
-        /* no payload on the wire (none, or an Any without a value), or one
-         * collected in the struct */
+    if (!data || data->kind == WPS_DATA_NONE || data->bytes.ptr == NULL) {
+        /* no payload on the wire (none, or an Any without a value) */
         s->nbytes = R_DONE;
         ev->type = WPS_EV_MESSAGE_END;
         ev->kind = WPS_DATA_NONE;
@@ -2955,38 +3017,114 @@ static ALWAYS_INLINE pbw_status decoded_whole(wps_stream *s, wps_data *data,
     return PBW_OK;
 }
 
+/* The frame decoded by the general decoder, in place. */
+NOINLINE static pbw_status stream_whole_general(wps_stream *s, const uint8_t **pp,
+                                                wps_stream_event *ev)
+{
+    const uint8_t *p = *pp, *e = p;
+    size_t len = (size_t)s->frame_end[0];
+    pbw_status st;
+
+    s->scratch_len = 0; /* whatever a fast path copied before giving up */
+    st = decode(&descs[s->frame_desc[0]], s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s,
+                &e);
+    if (st != PBW_OK) {
+        stream_error(s, st, (uint64_t)(e - p));
+        return st;
+    }
+    *pp = p + len;
+    s->pos = len;
+    return decoded_whole(s, root_data(s), ev);
+}
+
+/* The one-shot decoder's fast paths, one per frequent root tag as in
+ * wps_*_decode() (each with only its own case compiled in: few registers),
+ * copying short fields into the scratch buffer; what they do not take goes
+ * to the general decoder.  DATA: the MessageData of the kind, or NULL. */
+#define WHOLE_ENTRY(dir, DIR, kind, leaf, DATA)                                                    \
+    NOINLINE static pbw_status whole_##dir##_##kind(wps_stream *s, const uint8_t **pp,            \
+                                                    wps_stream_event *ev)                          \
+    {                                                                                              \
+        const uint8_t *p = *pp;                                                                    \
+        size_t len = (size_t)s->frame_end[0];                                                      \
+        wps_##dir##stream *m = (wps_##dir##stream *)(void *)s->msg;                                \
+        if (!fast_##dir(p, len, m, s->flags | (leaf), s, DIR##_TAG(kind)))                         \
+            return stream_whole_general(s, pp, ev);                                                \
+        *pp = p + len;                                                                             \
+        s->pos = len;                                                                              \
+        return decoded_whole(s, DATA, ev);                                                         \
+    }
+#define WHOLE_DATA(member) (m->u.member.has_data ? &m->u.member.data : NULL)
+WHOLE_ENTRY(up, UP, SEND_TO_GROUP, 0, WHOLE_DATA(send_to_group))
+WHOLE_ENTRY(up, UP, JOIN_GROUP, FC_LEAF, NULL)
+WHOLE_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF, NULL)
+WHOLE_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, ACK, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, DATA, 0, WHOLE_DATA(data))
+WHOLE_ENTRY(down, DOWN, SYSTEM, FC_LEAF, NULL)
+WHOLE_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF, NULL)
+
+/* An empty Ping or Pong: the kind alone. */
+static pbw_status whole_empty(wps_stream *s, const uint8_t **pp, wps_stream_event *ev,
+                              unsigned kind)
+{
+    set_kind(s->msg + descs[s->frame_desc[0]].oneof, kind);
+    *pp += 2;
+    s->pos = 2;
+    return decoded_whole(s, NULL, ev);
+}
+
 /*
  * The whole frame is in this chunk (and no payload is to be collected):
  * the one-shot decoder decodes it in place, copying its short fields into
  * the scratch buffer as it goes (each record no larger than the field on
  * the wire: they fit), so only the payload's view points into the input.
+ * Tail calls only.
  */
-NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
-                                              wps_stream_event *ev)
+static ALWAYS_INLINE pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
+                                                   wps_stream_event *ev)
 {
-    const msgdesc *root = &descs[s->frame_desc[0]];
-    const uint8_t *p = *pp, *e = p;
+    const uint8_t *p = *pp;
     size_t len = (size_t)s->frame_end[0];
-    pbw_status st;
-    wps_data *data;
 
-    /* the fast path notes the MessageData's offset in field_at */
-    s->field_at = 0;
-    if (root == &descs[M_UP] ? fast_up(p, len, (wps_upstream *)(void *)s->msg, s->flags, s, 0)
-                             : fast_down(p, len, (wps_downstream *)(void *)s->msg, s->flags, s, 0)) {
-        data = s->field_at ? (wps_data *)(void *)(s->msg + s->field_at) : NULL;
-    } else {
-        s->scratch_len = 0; /* whatever the fast path copied before giving up */
-        st = decode(root, s->msg, p, len, s->flags & WPS_DECODE_NO_UTF8, 0, s, &e);
-        if (st != PBW_OK) {
-            stream_error(s, st, (uint64_t)(e - p));
-            return st;
+    if (len >= 2) {
+        if (s->frame_desc[0] == M_UP) {
+            switch (p[0]) {
+            case UP_TAG(SEND_TO_GROUP):
+                return whole_up_SEND_TO_GROUP(s, pp, ev);
+            case UP_TAG(JOIN_GROUP):
+                return whole_up_JOIN_GROUP(s, pp, ev);
+            case UP_TAG(LEAVE_GROUP):
+                return whole_up_LEAVE_GROUP(s, pp, ev);
+            case UP_TAG(SEQUENCE_ACK):
+                return whole_up_SEQUENCE_ACK(s, pp, ev);
+            case UP_TAG(PING):
+                if (len == 2 && p[1] == 0)
+                    return whole_empty(s, pp, ev, WPS_UP_PING);
+                break;
+            default:
+                break;
+            }
+        } else {
+            switch (p[0]) {
+            case DOWN_TAG(ACK):
+                return whole_down_ACK(s, pp, ev);
+            case DOWN_TAG(DATA):
+                return whole_down_DATA(s, pp, ev);
+            case DOWN_TAG(SYSTEM):
+                return whole_down_SYSTEM(s, pp, ev);
+            case DOWN_TAG(STREAM_ACK):
+                return whole_down_STREAM_ACK(s, pp, ev);
+            case DOWN_TAG(PONG):
+                if (len == 2 && p[1] == 0)
+                    return whole_empty(s, pp, ev, WPS_DOWN_PONG);
+                break;
+            default:
+                break;
+            }
         }
-        data = root_data(s);
     }
-    *pp = p + len;
-    s->pos = len;
-    return decoded_whole(s, data, ev);
+    return stream_whole_general(s, pp, ev);
 }
 
 /*
@@ -2996,26 +3134,69 @@ NOINLINE static pbw_status stream_whole_frame(wps_stream *s, const uint8_t **pp,
  * core, the same result and the same error at the same offset), so every
  * view points into the scratch buffer.
  */
+NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev);
+NOINLINE static pbw_status stream_gather_last(wps_stream *s, const uint8_t *p, size_t n,
+                                              wps_stream_event *ev);
+
 NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, const uint8_t *end,
                                          wps_stream_event *ev)
 {
-    const uint8_t *p = *pp;
-    size_t len = (size_t)s->frame_end[0], want = len - (size_t)s->pos, at, n;
-    pbw_status st;
+    const uint8_t *p = pp ? *pp : NULL;
+    size_t want = (size_t)(s->frame_end[0] - s->pos);
 
-    if (p && want) {
-        n = (size_t)(end - p) < want ? (size_t)(end - p) : want;
-        if (n) {
-            memcpy(s->scratch + (size_t)s->pos, p, n);
-            *pp = p + n;
-            s->pos += n;
-            want -= n;
-        }
+    if (p && (size_t)(end - p) < want) { /* the usual chunk: copied, nothing else */
+        uint8_t *dst = s->scratch + (size_t)s->pos;
+        s->pos += (size_t)(end - p);
+        *pp = end;
+        memcpy(dst, p, (size_t)(end - p));
+        return PBW_NEED_MORE;
+    }
+    if (p) {
+        *pp = p + want;
+        return stream_gather_last(s, p, want, ev);
     }
     if (want)
         return PBW_NEED_MORE;
-    s->scratch_len = len;
-    p = s->scratch;
+    return stream_gathered(s, ev);
+}
+
+/* The frame's last n bytes, at p. */
+NOINLINE static pbw_status stream_gather_last(wps_stream *s, const uint8_t *p, size_t n,
+                                              wps_stream_event *ev)
+{
+    uint8_t *dst = s->scratch + (size_t)s->pos;
+    s->pos += n;
+    memcpy(dst, p, n);
+    return stream_gathered(s, ev);
+}
+
+/* The frame's last n bytes, p (NULL if none): the frame is complete. */
+/* The end of a gathered frame, decoded: its MessageData (or NULL) and the
+ * event, MESSAGE_END alone (collecting: the payload is in the struct). */
+static ALWAYS_INLINE pbw_status gathered_end(wps_stream *s, wps_data *data, wps_stream_event *ev)
+{
+    if (data) {
+        data->raw.ptr = NULL; /* as the field-by-field path leaves it */
+        data->raw.len = 0;
+    }
+    s->state = S_REPLAY;
+    s->nbytes = R_DONE;
+    ev->type = WPS_EV_MESSAGE_END;
+    ev->kind = WPS_DATA_NONE;
+    ev->remaining = 0;
+    ev->chunk.ptr = NULL;
+    ev->chunk.len = 0;
+    ev->data = NULL;
+    return PBW_OK;
+}
+
+/* The gathered frame by wps_*_decode(). */
+NOINLINE static pbw_status gathered_general(wps_stream *s, wps_stream_event *ev)
+{
+    size_t len = (size_t)s->frame_end[0], at;
+    const uint8_t *p = s->scratch;
+    pbw_status st;
+
     st = s->frame_desc[0] == M_UP
              ? wps_upstream_decode(p, len, (wps_upstream *)(void *)s->msg,
                                    s->flags & WPS_DECODE_NO_UTF8, &at)
@@ -3025,7 +3206,80 @@ NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, cons
         stream_error(s, st, at);
         return st;
     }
-    return decoded_whole(s, root_data(s), ev);
+    return gathered_end(s, root_data(s), ev);
+}
+
+/* What wps_*_decode() does for the frequent root tags, then the end: the
+ * same fast paths (rs NULL: the views point into the gathered frame), and
+ * the general decoder for what they do not take. */
+#define GATHERED_ENTRY(dir, DIR, kind, leaf, DATA)                                                 \
+    NOINLINE static pbw_status gathered_##dir##_##kind(wps_stream *s, wps_stream_event *ev)       \
+    {                                                                                              \
+        wps_##dir##stream *m = (wps_##dir##stream *)(void *)s->msg;                                \
+        if (!fast_##dir(s->scratch, (size_t)s->frame_end[0], m,                                    \
+                        (s->flags & WPS_DECODE_NO_UTF8) | (leaf), NULL, DIR##_TAG(kind)))          \
+            return gathered_general(s, ev);                                                        \
+        return gathered_end(s, DATA, ev);                                                          \
+    }
+GATHERED_ENTRY(up, UP, SEND_TO_GROUP, 0, WHOLE_DATA(send_to_group))
+GATHERED_ENTRY(up, UP, JOIN_GROUP, FC_LEAF, NULL)
+GATHERED_ENTRY(up, UP, LEAVE_GROUP, FC_LEAF, NULL)
+GATHERED_ENTRY(up, UP, SEQUENCE_ACK, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, ACK, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, DATA, 0, WHOLE_DATA(data))
+GATHERED_ENTRY(down, DOWN, SYSTEM, FC_LEAF, NULL)
+GATHERED_ENTRY(down, DOWN, STREAM_ACK, FC_LEAF, NULL)
+
+/* The frame is complete in the scratch buffer: decoded there.  Tail calls
+ * only. */
+NOINLINE static pbw_status stream_gathered(wps_stream *s, wps_stream_event *ev)
+{
+    size_t len = (size_t)s->frame_end[0];
+    const uint8_t *q = s->scratch;
+
+    s->scratch_len = len;
+    if (len >= 2) {
+        if (s->frame_desc[0] == M_UP) {
+            switch (q[0]) {
+            case UP_TAG(SEND_TO_GROUP):
+                return gathered_up_SEND_TO_GROUP(s, ev);
+            case UP_TAG(JOIN_GROUP):
+                return gathered_up_JOIN_GROUP(s, ev);
+            case UP_TAG(LEAVE_GROUP):
+                return gathered_up_LEAVE_GROUP(s, ev);
+            case UP_TAG(SEQUENCE_ACK):
+                return gathered_up_SEQUENCE_ACK(s, ev);
+            case UP_TAG(PING):
+                if (len == 2 && q[1] == 0) {
+                    ((wps_upstream *)(void *)s->msg)->kind = WPS_UP_PING;
+                    return gathered_end(s, NULL, ev);
+                }
+                break;
+            default:
+                break;
+            }
+        } else {
+            switch (q[0]) {
+            case DOWN_TAG(ACK):
+                return gathered_down_ACK(s, ev);
+            case DOWN_TAG(DATA):
+                return gathered_down_DATA(s, ev);
+            case DOWN_TAG(SYSTEM):
+                return gathered_down_SYSTEM(s, ev);
+            case DOWN_TAG(STREAM_ACK):
+                return gathered_down_STREAM_ACK(s, ev);
+            case DOWN_TAG(PONG):
+                if (len == 2 && q[1] == 0) {
+                    ((wps_downstream *)(void *)s->msg)->kind = WPS_DOWN_PONG;
+                    return gathered_end(s, NULL, ev);
+                }
+                break;
+            default:
+                break;
+            }
+        }
+    }
+    return gathered_general(s, ev);
 }
 
 /*
@@ -3041,7 +3295,7 @@ static void stream_gather_abandon(wps_stream *s)
     const uint8_t *p = s->scratch, *end = s->scratch + (size_t)s->pos;
     wps_stream_event ev;
     s->pos = 0;
-    s->state = S_TAG;
+    stream_machine(s);
     while (stream_general(s, &p, end, &ev) == PBW_OK)
         ; /* events of a frame that is an error anyway */
 }
@@ -3263,8 +3517,6 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
     if (pp == NULL)
         pp = &none;
 #if !WPS_SMALL
-    if (s->state == S_GATHER)
-        return stream_gather(s, pp, end, ev);
     if (s->state == S_START) {
         /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
          * decoded at once, in place when the whole frame is at hand, or (only
@@ -3292,8 +3544,16 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
                            wps_stream_event *ev)
 {
 #if !WPS_SMALL
+    /* tail calls only: no frame here */
     if (s->state == S_REPLAY)
         return replay_next(s, ev);
+    if (s->state == S_GATHER)
+        return stream_gather(s, pp, end, ev);
+    if (s->state == S_FIRST) {
+        if (pp && *pp && s->frame_end[0] <= (uint64_t)(end - *pp))
+            return stream_whole_frame(s, pp, ev);
+        stream_machine(s); /* as stream_next_slow() decides at S_START */
+    }
 #endif
     return stream_next_slow(s, pp, end, ev);
 }
