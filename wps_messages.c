@@ -3151,12 +3151,13 @@ NOINLINE static pbw_status stream_gather(wps_stream *s, const uint8_t **pp, cons
         memcpy(dst, p, (size_t)(end - p));
         return PBW_NEED_MORE;
     }
-    if (p) {
+    if (p && want) {
         *pp = p + want;
         return stream_gather_last(s, p, want, ev);
     }
     if (want)
         return PBW_NEED_MORE;
+    /* complete: nothing to copy (an empty frame's scratch may be NULL) */
     return stream_gathered(s, ev);
 }
 

@@ -565,6 +565,20 @@ static void test_gathered_frame(void)
     CHECK(ev.type == WPS_EV_MESSAGE_END && p == f);
     CHECK_EQ(wps_stream_offset(&s), sizeof f);
 
+    test_context("gathered empty frame without a scratch buffer");
+    {
+        /* total 0 fits a NULL scratch of capacity 0: complete with nothing
+         * copied (found by fuzz_stream: a NULL + 0 copy destination) */
+        wps_downstream dm;
+        p = f;
+        wps_stream_init_downstream(&s, &dm, NULL, 0, 0, WPS_STREAM_COLLECT);
+        CHECK_STATUS(wps_stream_next(&s, &p, f + sizeof f, &ev), PBW_OK);
+        CHECK(ev.type == WPS_EV_MESSAGE_END && p == f && dm.kind == WPS_DOWN_NONE);
+        wps_stream_init_upstream(&s, &m, NULL, 0, 0, WPS_STREAM_COLLECT);
+        CHECK_STATUS(wps_stream_finish(&s, &ev), PBW_OK);
+        CHECK(ev.type == WPS_EV_MESSAGE_END && m.kind == WPS_UP_NONE);
+    }
+
     test_context("not collecting: no gathering, the payload streams from the input");
     p = f;
     wps_stream_init_upstream(&s, &m, scratch, sizeof scratch, sizeof f, 0);
