@@ -2525,14 +2525,14 @@ static STREAM_INIT_INLINE void stream_init(wps_stream *s, const msgdesc *root, u
     /* Only what is read before it is written; the rest is set on the way
      * (elem, acc, err, the other frames, tag, root_len_at, group_at, utf8). */
 #if !WPS_SMALL
-    if (scratch && total <= cap && total <= PBW_MSG_MAX) {
-        /* what stream_next_slow() decides at S_START, decided once (a known
-         * length that fits the scratch buffer): the frame is decoded whole,
-         * and what only the field-by-field machine reads is set if it ever
-         * takes over (stream_machine) */
+    if (total <= (scratch ? cap : 0) && total <= PBW_MSG_MAX) {
+        /* a known length that fits the scratch buffer (never
+         * WPS_LEN_UNKNOWN; without a buffer, an empty frame): the frame is
+         * decoded whole, and what only the field-by-field machine reads is
+         * set if it ever takes over (stream_machine) */
         s->msg = msg;
         s->scratch = scratch;
-        s->scratch_cap = cap;
+        s->scratch_cap = scratch ? cap : 0;
         s->scratch_len = 0;
         s->pos = 0;
         s->frame_end[0] = total;
@@ -3171,7 +3171,6 @@ NOINLINE static pbw_status stream_gather_last(wps_stream *s, const uint8_t *p, s
     return stream_gathered(s, ev);
 }
 
-/* The frame's last n bytes, p (NULL if none): the frame is complete. */
 /* The end of a gathered frame, decoded: its MessageData (or NULL) and the
  * event, MESSAGE_END alone (collecting: the payload is in the struct). */
 static ALWAYS_INLINE pbw_status gathered_end(wps_stream *s, wps_data *data, wps_stream_event *ev)
@@ -3517,27 +3516,10 @@ NOINLINE static pbw_status stream_next_slow(wps_stream *s, const uint8_t **pp,
 
     if (pp == NULL)
         pp = &none;
-#if !WPS_SMALL
-    if (s->state == S_START) {
-        /* a known length that fits the scratch buffer (never WPS_LEN_UNKNOWN):
-         * decoded at once, in place when the whole frame is at hand, or (only
-         * when collecting: the caller lends the scratch buffer for payloads)
-         * after gathering it there */
-        if (s->frame_end[0] <= s->scratch_cap) {
-            if (!(s->flags & WPS_STREAM_COLLECT)) {
-                if (*pp && s->frame_end[0] <= (uint64_t)(end - *pp))
-                    return stream_whole_frame(s, pp, ev);
-            } else {
-                s->state = S_GATHER;
-                return stream_gather(s, pp, end, ev);
-            }
-        }
-        s->state = S_TAG;
-    }
-#else
+    /* a frame that fits the scratch buffer never starts here in a fast
+     * build: stream_init chose S_FIRST or S_GATHER */
     if (s->state == S_START)
         s->state = S_TAG;
-#endif
     return stream_general(s, pp, end, ev);
 }
 
@@ -3553,7 +3535,7 @@ pbw_status wps_stream_next(wps_stream *s, const uint8_t **pp, const uint8_t *end
     if (s->state == S_FIRST) {
         if (pp && *pp && s->frame_end[0] <= (uint64_t)(end - *pp))
             return stream_whole_frame(s, pp, ev);
-        stream_machine(s); /* as stream_next_slow() decides at S_START */
+        stream_machine(s); /* not whole in the first chunk: field by field */
     }
 #endif
     return stream_next_slow(s, pp, end, ev);
